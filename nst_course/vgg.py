@@ -1,0 +1,93 @@
+"""The VGG network as the course builds it: a dict of TensorFlow 1 graph nodes.
+
+    input  -> conv1_1 -> conv1_2 -> avgpool1 -> conv2_1 -> ... -> conv5_4 -> avgpool5
+
+``input`` is a trainable float32 Variable of shape (1, n_H, n_W, 3): the image being
+optimised. Each ``convN_M`` is relu(conv2d(prev, W, stride 1, SAME) + b) with W (3, 3, in,
+out) and b (out,) constants taken from the weights file as stored; each pool is a 2x2,
+stride-2, SAME average pool (the course replaces VGG's max pooling with averages). The fully
+connected layers are not used.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from . import registry
+from .config import CONFIG
+from .layers import conv_part
+from .weights import expected_names, validate
+
+tf1 = tf.compat.v1
+
+POOLING = ("avg", "max")
+
+
+def _conv2d_relu(prev_layer, kernel, bias, name):
+    """relu(conv2d(prev, W) + b): W (k, k, in, out) and b (out,) become graph constants."""
+    W = tf.constant(kernel, name=name + "_W")
+    b = tf.constant(np.reshape(bias, (bias.size,)), name=name + "_b")
+    conv = tf.nn.conv2d(prev_layer, W, strides=[1, 1, 1, 1], padding="SAME")
+    return tf.nn.relu(conv + b, name=name)
+
+
+def _pool(prev_layer, pooling, name):
+    """2x2 pooling with stride 2, SAME padding; 'avg' is the course's choice."""
+    if pooling == "avg":
+        return tf.nn.avg_pool2d(prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name)
+    return tf.nn.max_pool2d(prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name)
+
+
+def pool_name(block, pooling="avg"):
+    """The model dict's key of block ``block``'s pool: 'avgpool<N>' (the course's) or 'maxpool<N>'."""
+    return "%spool%d" % (pooling, block)
+
+
+def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=None):
+    """Build the network from :class:`~nst_course.weights.VGGWeights` in the default graph.
+
+    The graph follows the file's own layer list (names and types) up to pool5, so VGG-19 and
+    VGG-16 files both work. Returns the course's dict of nodes (``input``, ``conv1_1``, ...,
+    ``avgpool5``).
+    """
+    if pooling not in POOLING:
+        raise ValueError("pooling must be one of %s, not %r" % (", ".join(POOLING), pooling))
+    height = CONFIG.IMAGE_HEIGHT if height is None else int(height)
+    width = CONFIG.IMAGE_WIDTH if width is None else int(width)
+    validate(weights)
+    graph = {}
+    if input_variable is None:
+        input_variable = tf1.Variable(
+            np.zeros((1, height, width, CONFIG.COLOR_CHANNELS)), dtype="float32", name="input"
+        )
+    graph["input"] = input_variable
+    prev = input_variable
+    for layer in weights.layers[: len(expected_names(weights))]:
+        if layer.type == "conv":
+            prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name)
+            graph[layer.name] = prev
+        elif layer.type == "pool":
+            key = pool_name(int(layer.name[4:]), pooling)
+            prev = _pool(prev, pooling, key)
+            graph[key] = prev
+        # relu entries are folded into the preceding convolution, as in the course.
+    registry.remember(model=graph)
+    return graph
+
+
+def load_vgg_model(path=None, height=None, width=None, pooling="avg"):
+    """Load VGG weights and build the course's model dict (the course's ``load_vgg_model``).
+
+    Arguments:
+    path -- a weights file (MatConvNet .mat in either layout, and what
+            :func:`nst_course.weights.load_weights` accepts); default ``CONFIG.VGG_MODEL``
+    height, width -- input size; default CONFIG's 300 x 400
+    pooling -- 'avg' (the course's) or 'max'
+
+    Returns:
+    graph -- dict: 'input' (trainable Variable, (1, height, width, 3)) and one tensor per
+             layer: conv1_1 (1, H, W, 64), ..., avgpool5 (1, H/32, W/32, 512), rounded up.
+    """
+    from .weights import load_weights
+
+    weights = load_weights(CONFIG.VGG_MODEL if path is None else path)
+    return build_vgg(weights, height=height, width=width, pooling=pooling)

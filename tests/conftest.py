@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh default graph per test and small VGG weight files of the real layouts."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import nst_course  # noqa: E402,F401  (switches TF to graph mode before any test runs)
+from nst_course.synthetic import tiny_weights, write_matconvnet  # noqa: E402
+
+tf1 = tf.compat.v1
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    """Every test starts and ends with an empty default graph and no default session."""
+    tf1.reset_default_graph()
+    yield
+    sess = tf1.get_default_session()
+    while sess is not None:  # an InteractiveSession a test left open
+        sess.close()
+        sess = tf1.get_default_session()
+    tf1.reset_default_graph()
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """Tiny-channel VGG-19 weights (all 43 layers) with a fixed seed."""
+    return tiny_weights(seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_mat(tmp_path_factory, tiny):
+    """A tiny VGG-19 .mat in MatConvNet's current layout."""
+    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
+    return str(write_matconvnet(str(path), tiny, layout="current"))
+
+
+@pytest.fixture(scope="session")
+def tiny_mat_older(tmp_path_factory, tiny):
+    """The same weights in MatConvNet's older layout."""
+    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19-older.mat"
+    return str(write_matconvnet(str(path), tiny, layout="older"))
+
+
+def random_image(height, width, seed=0):
+    """An 8-bit RGB image with structure (gradients + noise), shape (height, width, 3)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255.0 / max(width - 1, 1), y * 255.0 / max(height - 1, 1),
+                     np.full((height, width), 128.0)], axis=-1)
+    return np.clip(base + rng.normal(0, 30, base.shape), 0, 255).astype(np.uint8)
