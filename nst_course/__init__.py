@@ -5,48 +5,48 @@ cells gave: CONFIG, load_vgg_model, reshape_and_normalize_image, generate_noise_
 save_image, compute_content_cost, gram_matrix, compute_layer_style_cost,
 compute_style_cost, total_cost, model_nn, plus STYLE_LAYERS, build_graph and tf1_seeding.
 
-The package works in TensorFlow 1 graph style: importing it switches TensorFlow to graph
-mode (``tf.compat.v1.disable_eager_execution()``), as the course's TF1 code expects.
+The package works in TensorFlow 1 graph style: using it switches TensorFlow to graph mode
+(``tf.compat.v1.disable_eager_execution()``), as the course's TF1 code expects. TensorFlow
+itself is imported on first use of a name, so ``nst-course --help`` starts at once.
 """
 
-import tensorflow as tf
-
-tf.compat.v1.disable_eager_execution()
-
-from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS  # noqa: E402
-from .costs import (  # noqa: E402
-    compute_content_cost,
-    compute_layer_style_cost,
-    compute_style_cost,
-    gram_matrix,
-    total_cost,
-)
-from .errors import ImageError, NSTError, WeightsError  # noqa: E402
-from .images import generate_noise_image, reshape_and_normalize_image, save_image  # noqa: E402
-from .seeding import tf1_seeding  # noqa: E402
-from .training import NSTGraph, build_graph, model_nn  # noqa: E402
-from .vgg import load_vgg_model  # noqa: E402
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CONFIG",
-    "STYLE_LAYERS",
-    "CONTENT_LAYER",
-    "load_vgg_model",
-    "reshape_and_normalize_image",
-    "generate_noise_image",
-    "save_image",
-    "compute_content_cost",
-    "gram_matrix",
-    "compute_layer_style_cost",
-    "compute_style_cost",
-    "total_cost",
-    "model_nn",
-    "build_graph",
-    "NSTGraph",
-    "tf1_seeding",
-    "NSTError",
-    "WeightsError",
-    "ImageError",
-]
+# name -> submodule that defines it
+_EXPORTS = {
+    "CONFIG": "config",
+    "STYLE_LAYERS": "config",
+    "CONTENT_LAYER": "config",
+    "load_vgg_model": "vgg",
+    "reshape_and_normalize_image": "images",
+    "generate_noise_image": "images",
+    "save_image": "images",
+    "compute_content_cost": "costs",
+    "gram_matrix": "costs",
+    "compute_layer_style_cost": "costs",
+    "compute_style_cost": "costs",
+    "total_cost": "costs",
+    "model_nn": "training",
+    "build_graph": "training",
+    "NSTGraph": "training",
+    "tf1_seeding": "seeding",
+    "NSTError": "errors",
+    "WeightsError": "errors",
+    "ImageError": "errors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -4,7 +4,7 @@ Shapes follow the course: activations are ``(m=1, n_H, n_W, n_C)``; ``a_C`` and 
 usually numpy arrays obtained with ``sess.run``, ``a_G`` a tensor of the graph being trained.
 """
 
-import tensorflow as tf
+from ._tf import tf
 
 from . import registry
 

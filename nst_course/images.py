@@ -93,3 +93,21 @@ def save_image(path, image):
     kwargs = {"quality": 95} if ext in (".jpg", ".jpeg") else {}
     atomic_write(path, lambda tmp: imageio.imwrite(tmp, pixels, **kwargs))
     return path
+
+
+def load_image(path, width=None, height=None):
+    """Read an image file as (height, width, 3) uint8 RGB, resized to ``width`` x ``height``.
+
+    Any mode is converted to RGB (grayscale, RGBA, palette, 16-bit). Resizing uses Pillow's
+    Lanczos filter; with ``width``/``height`` None the image keeps its size. The course's
+    own functions keep expecting images of exactly the right size: this is the main job's
+    way in.
+    """
+    from PIL import Image
+
+    with Image.open(os.fspath(path)) as img:
+        img.load()
+        rgb = img.convert("RGB")
+    if width is not None and height is not None and rgb.size != (width, height):
+        rgb = rgb.resize((int(width), int(height)), Image.LANCZOS)
+    return np.asarray(rgb, dtype=np.uint8)

@@ -8,7 +8,7 @@ them up. Entries live as long as their graph (a ``WeakKeyDictionary``).
 
 import weakref
 
-import tensorflow as tf
+from ._tf import tf
 
 _BY_GRAPH = weakref.WeakKeyDictionary()
 

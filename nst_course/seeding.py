@@ -22,6 +22,7 @@ Outside the block TensorFlow behaves exactly as usual.
 import contextlib
 import threading
 
+from . import _tf  # noqa: F401  (graph mode, as everywhere in the package)
 from tensorflow.python.framework import ops, random_seed
 
 _lock = threading.Lock()

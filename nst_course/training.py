@@ -14,7 +14,7 @@ import os
 from collections import namedtuple
 
 import numpy as np
-import tensorflow as tf
+from ._tf import tf
 
 from . import registry
 from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS

@@ -10,7 +10,7 @@ connected layers are not used.
 """
 
 import numpy as np
-import tensorflow as tf
+from ._tf import tf
 
 from . import registry
 from .config import CONFIG

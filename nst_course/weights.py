@@ -166,8 +166,17 @@ def validate(weights):
     return weights
 
 
-def load_weights(source):
-    """Weights from ``source``: a :class:`VGGWeights` (returned as is) or a path to a .mat file."""
+def load_weights(source=None):
+    """Weights from ``source``: a :class:`VGGWeights` (returned as is), ``'random'`` (the
+    untrained fallback), a path to a .mat file, or None for ``CONFIG.VGG_MODEL``."""
     if isinstance(source, VGGWeights):
         return source
+    if source == "random":
+        from .synthetic import random_vgg_weights
+
+        return random_vgg_weights(include_fc=False)
+    if source is None:
+        from .config import CONFIG
+
+        source = CONFIG.VGG_MODEL
     return read_matconvnet(source)

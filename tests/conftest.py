@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import nst_course  # noqa: E402,F401  (switches TF to graph mode before any test runs)
+import nst_course._tf  # noqa: E402,F401  (switches TF to graph mode before any test runs)
 from nst_course.synthetic import tiny_weights, write_matconvnet  # noqa: E402
 
 tf1 = tf.compat.v1

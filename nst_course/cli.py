@@ -1,0 +1,235 @@
+"""The ``nst-course`` command line (also ``python -m nst_course``).
+
+    nst-course run [options]            stylise an image (the course's defaults)
+    nst-course weights download ...     fetch and verify the VGG-19 file
+    nst-course weights verify [PATH]    check a weights file
+
+Errors a user can fix are one line ``nst-course: error: ...`` on stderr: exit 2 for a usage
+error, 1 for any other failure; ``--debug`` shows the traceback.
+"""
+
+import argparse
+import os
+import sys
+
+PROG = "nst-course"
+
+
+class UsageError(Exception):
+    """A bad option value found after parsing (exit status 2)."""
+
+
+# --------------------------------------------------------------------------- value parsers
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
+    return value
+
+
+def non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
+    return value
+
+
+def _float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError("%r is not a finite number" % text)
+    return value
+
+
+def positive_float(text):
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
+    return value
+
+
+def non_negative_float(text):
+    value = _float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
+    return value
+
+
+def ratio(text):
+    value = _float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("%r must be between 0 and 1" % text)
+    return value
+
+
+def comma_list(text):
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError("%r has an empty item" % text)
+    return items
+
+
+def float_list(text):
+    return [positive_float(item) for item in comma_list(text)]
+
+
+def layer_weights(text):
+    """'conv1_1:0.2,conv2_1:0.2' -> [('conv1_1', 0.2), ('conv2_1', 0.2)]."""
+    result = []
+    for item in comma_list(text):
+        name, sep, weight = item.partition(":")
+        if not sep:
+            raise argparse.ArgumentTypeError("%r: write each style layer as NAME:WEIGHT" % item)
+        result.append((name.strip(), non_negative_float(weight)))
+    return result
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """Usage errors: one line, exit status 2 (argparse's own status)."""
+        self.exit(2, "%s: error: %s\n" % (PROG, message))
+
+
+def add_run_parser(sub):
+    from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
+
+    p = sub.add_parser(
+        "run", help="stylise an image (the course's defaults)", formatter_class=_Formatter,
+        description="Stylise CONTENT with STYLE by neural style transfer (Gatys et al. 2015) "
+        "on VGG-19, with the course's settings unless told otherwise.",
+    )
+    g = p.add_argument_group("the course's settings")
+    g.add_argument("--content", default="images/tubingen.jpg", help="content image (any size and mode; resized)")
+    g.add_argument("--style", type=comma_list, default=["images/monet.jpg"], metavar="IMAGE[,IMAGE...]",
+                   help="style image(s), comma-separated")
+    g.add_argument("--output-dir", default="output", help="where the images and reports go")
+    g.add_argument("--iterations", type=positive_int, default=200, help="optimisation steps")
+    g.add_argument("--width", type=positive_int, default=CONFIG.IMAGE_WIDTH, help="output width in pixels")
+    g.add_argument("--height", type=positive_int, default=CONFIG.IMAGE_HEIGHT, help="output height in pixels")
+    g.add_argument("--alpha", type=non_negative_float, default=10.0, help="weight of the content cost")
+    g.add_argument("--beta", type=non_negative_float, default=40.0, help="weight of the style cost")
+    g.add_argument("--learning-rate", type=positive_float, default=2.0, help="Adam's learning rate")
+    g.add_argument("--noise-ratio", type=ratio, default=CONFIG.NOISE_RATIO, help="share of noise in the start image")
+    g.add_argument("--seed", type=non_negative_int, default=None,
+                   help="make the run reproducible (same seed, same files)")
+    g.add_argument("--print-every", type=positive_int, default=20, help="print the costs every N iterations")
+    g.add_argument("--save-every", type=non_negative_int, default=20,
+                   help="save output/<i>.png every N iterations (0: never)")
+    g.add_argument("--weights", default=None, metavar="PATH|random",
+                   help="VGG weights file, or 'random' for the untrained network; default: the lookup "
+                   "order ($NST_VGG_MODEL, ./%s, the user cache)" % CONFIG.VGG_MODEL)
+    g.add_argument("--require-pretrained", action="store_true",
+                   help="fail instead of falling back to the untrained network when no weights are found")
+    g.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    b = p.add_argument_group("beyond the course (opt-in)")
+    b.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="optimiser")
+    b.add_argument("--style-blend-weights", type=float_list, default=None, metavar="W[,W...]",
+                   help="relative weights of several style images (normalised; default equal)")
+    b.add_argument("--tv-weight", type=non_negative_float, default=0.0, help="total-variation weight (0: off)")
+    b.add_argument("--preserve-colors", action="store_true", help="keep the content image's colours")
+    b.add_argument("--init", default="noise", metavar="noise|content|style|PATH", help="start image")
+    b.add_argument("--pooling", choices=("avg", "max"), default="avg", help="pooling layers")
+    b.add_argument("--content-layer", default=CONTENT_LAYER, help="layer of the content cost")
+    b.add_argument("--style-layers", type=layer_weights, default=list(STYLE_LAYERS),
+                   metavar="NAME:W[,NAME:W...]", help="style layers and their coefficients")
+    b.add_argument("--style-scale", type=positive_float, default=1.0,
+                   help="extract style from the style image resized by this factor")
+    b.add_argument("--checkpoint-every", type=non_negative_int, default=0,
+                   help="write resumable state every N iterations (0: off)")
+    b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
+    p.set_defaults(handler=cmd_run)
+    return p
+
+
+def add_weights_parser(sub):
+    p = sub.add_parser("weights", help="get and check the VGG-19 weights", formatter_class=_Formatter)
+    wsub = p.add_subparsers(dest="weights_command", metavar="COMMAND", parser_class=_Parser)
+    wsub.required = True
+    # `weights download` and `weights verify` are added by nst_course.weights_cli.
+    from . import weights_cli
+
+    weights_cli.add_parsers(wsub, _Formatter)
+    return p
+
+
+def build_parser():
+    parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=_Formatter)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    add_run_parser(sub)
+    add_weights_parser(sub)
+    return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_run(args):
+    from .runner import RunOptions, run
+
+    fields = RunOptions.__dataclass_fields__
+    opts = RunOptions(**{name: getattr(args, name) for name in fields if hasattr(args, name)})
+    run(opts)
+    return 0
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _quiet_tensorflow():
+    """Keep TensorFlow's start-up chatter (C++ logs, deprecation warnings) from the user."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1"))
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _quiet_tensorflow()
+    try:
+        return args.handler(args) or 0
+    except UsageError as exc:
+        if args.debug:
+            raise
+        print("%s: error: %s" % (PROG, exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("%s: interrupted" % PROG, file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into a line
+        from .errors import NSTError
+
+        if args.debug:
+            raise
+        if isinstance(exc, NSTError):
+            message = str(exc)
+        else:
+            message = "%s: %s" % (type(exc).__name__, exc)
+        print("%s: error: %s" % (PROG, message.splitlines()[0] if message else type(exc).__name__),
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
