@@ -5,17 +5,20 @@
     nst-course weights verify [PATH]    check a weights file
 
 Errors a user can fix are one line ``nst-course: error: ...`` on stderr: exit 2 for a usage
-error, 1 for any other failure; ``--debug`` shows the traceback.
+error, 1 for any other failure, 130 / 143 when Ctrl-C / SIGTERM stopped a run (see
+:mod:`nst_course.safety`); ``--debug`` shows the traceback.
 """
 
 import argparse
 import os
 import sys
 
+from .errors import OptionError
+
 PROG = "nst-course"
 
 
-class UsageError(Exception):
+class UsageError(OptionError):
     """A bad option value found after parsing (exit status 2)."""
 
 
@@ -99,7 +102,13 @@ def layer_weights(text):
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    pass
+    """Help with each option's default, unless the text states it or there is none to state."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default:" in text or action.default is None or action.default is False:
+            return text
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,6 +119,7 @@ class _Parser(argparse.ArgumentParser):
 
 def add_run_parser(sub):
     from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
+    from .images import MAX_PIXELS
 
     p = sub.add_parser(
         "run", help="stylise an image (the course's defaults)", formatter_class=_Formatter,
@@ -117,10 +127,15 @@ def add_run_parser(sub):
         "on VGG-19, with the course's settings unless told otherwise.",
     )
     g = p.add_argument_group("the course's settings")
-    g.add_argument("--content", default="images/tubingen.jpg", help="content image (any size and mode; resized)")
+    g.add_argument("--content", default="images/tubingen.jpg",
+                   help="content image; any size and mode (grayscale, RGBA, palette): converted to "
+                   "RGB and resized to --width x --height with Pillow's Lanczos filter")
     g.add_argument("--style", type=comma_list, default=["images/monet.jpg"], metavar="IMAGE[,IMAGE...]",
-                   help="style image(s), comma-separated")
-    g.add_argument("--output-dir", default="output", help="where the images and reports go")
+                   help="style image(s), comma-separated, converted and resized like --content "
+                   "(default: images/monet.jpg)")
+    g.add_argument("--output-dir", default="output",
+                   help="where <i>.png, generated_image.jpg, costs.csv, costs.png, summary.png and "
+                   "progress.gif go")
     g.add_argument("--iterations", type=positive_int, default=200, help="optimisation steps")
     g.add_argument("--width", type=positive_int, default=CONFIG.IMAGE_WIDTH, help="output width in pixels")
     g.add_argument("--height", type=positive_int, default=CONFIG.IMAGE_HEIGHT, help="output height in pixels")
@@ -129,7 +144,8 @@ def add_run_parser(sub):
     g.add_argument("--learning-rate", type=positive_float, default=2.0, help="Adam's learning rate")
     g.add_argument("--noise-ratio", type=ratio, default=CONFIG.NOISE_RATIO, help="share of noise in the start image")
     g.add_argument("--seed", type=non_negative_int, default=None,
-                   help="make the run reproducible (same seed, same files)")
+                   help="make the run reproducible: the same seed gives the same files "
+                   "(default: none, a new start image each run, as in the course)")
     g.add_argument("--print-every", type=positive_int, default=20, help="print the costs every N iterations")
     g.add_argument("--save-every", type=non_negative_int, default=20,
                    help="save output/<i>.png every N iterations (0: never)")
@@ -138,7 +154,10 @@ def add_run_parser(sub):
                    "order ($NST_VGG_MODEL, ./%s, the user cache)" % CONFIG.VGG_MODEL)
     g.add_argument("--require-pretrained", action="store_true",
                    help="fail instead of falling back to the untrained network when no weights are found")
-    g.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    g.add_argument("--quiet", action="store_true",
+                   help="print nothing but errors (default: the cost lines and a progress display)")
+    g.add_argument("--max-pixels", type=positive_int, default=MAX_PIXELS, metavar="N",
+                   help="refuse input images (and an output size) with more pixels than this")
     b = p.add_argument_group("beyond the course (opt-in)")
     b.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="optimiser")
     b.add_argument("--style-blend-weights", type=float_list, default=None, metavar="W[,W...]",
@@ -149,13 +168,14 @@ def add_run_parser(sub):
     b.add_argument("--pooling", choices=("avg", "max"), default="avg", help="pooling layers")
     b.add_argument("--content-layer", default=CONTENT_LAYER, help="layer of the content cost")
     b.add_argument("--style-layers", type=layer_weights, default=list(STYLE_LAYERS),
-                   metavar="NAME:W[,NAME:W...]", help="style layers and their coefficients")
+                   metavar="NAME:W[,NAME:W...]", help="style layers and their coefficients (default: %s)"
+                   % ",".join("%s:%g" % (name, w) for name, w in STYLE_LAYERS))
     b.add_argument("--style-scale", type=positive_float, default=1.0,
                    help="extract style from the style image resized by this factor")
     b.add_argument("--checkpoint-every", type=non_negative_int, default=0,
                    help="write resumable state every N iterations (0: off)")
     b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
-    p.set_defaults(handler=cmd_run)
+    p.set_defaults(handler=cmd_run, preflight=preflight_run)
     return p
 
 
@@ -183,6 +203,16 @@ def build_parser():
 # --------------------------------------------------------------------------- commands
 
 
+def preflight_run(args):
+    """Check the options, the output directory and the input images before TensorFlow loads
+    (a resumed run's options come from its checkpoint: checked by the run itself)."""
+    if getattr(args, "resume", None):
+        return
+    from .checks import preflight
+
+    preflight(args)
+
+
 def cmd_run(args):
     from .runner import RunOptions, run
 
@@ -195,40 +225,88 @@ def cmd_run(args):
 # --------------------------------------------------------------------------- entry point
 
 
-def _quiet_tensorflow():
-    """Keep TensorFlow's start-up chatter (C++ logs, deprecation warnings) from the user."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def _quiet_tensorflow(args=None):
+    """Keep TensorFlow's start-up chatter (C++ logs, deprecation warnings) from the user.
+
+    For ``run`` TensorFlow is imported here, quietly (see :mod:`nst_course.quiet`);
+    ``--debug`` shows all of it.
+    """
+    debug = bool(getattr(args, "debug", False))
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1"))
+    if debug or getattr(args, "command", None) != "run":
+        return
+    from .quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+
+
+def _add_debug_everywhere(parser):
+    """Accept ``--debug`` after any (sub)command too, e.g. ``nst-course run --debug``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                if "--debug" not in sub._option_string_actions:
+                    sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                     help="show tracebacks of errors")
+                _add_debug_everywhere(sub)
+
+
+def _error_line(message):
+    """Print ``nst-course: error: MESSAGE`` as one line on stderr."""
+    message = " ".join(str(message).split()) or "failed"
+    print("%s: error: %s" % (PROG, message), file=sys.stderr, flush=True)
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _quiet_tensorflow()
-    try:
-        return args.handler(args) or 0
-    except UsageError as exc:
-        if args.debug:
-            raise
-        print("%s: error: %s" % (PROG, exc), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print("%s: interrupted" % PROG, file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into a line
-        from .errors import NSTError
+    """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage error,
+    130 / 143 interrupted by SIGINT / SIGTERM).
 
-        if args.debug:
-            raise
-        if isinstance(exc, NSTError):
-            message = str(exc)
-        else:
-            message = "%s: %s" % (type(exc).__name__, exc)
-        print("%s: error: %s" % (PROG, message.splitlines()[0] if message else type(exc).__name__),
-              file=sys.stderr)
+    Every failure is one line ``nst-course: error: ...`` on stderr that names the file or
+    value and what to do (see :func:`nst_course.errors.describe`); ``--debug`` (before or
+    after the command) also prints the traceback.
+    """
+    import traceback
+
+    from .errors import describe, exit_status
+    from .safety import Interrupted, install_signal_handlers, restore_signal_handlers
+
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    debug = "--debug" in argv
+    previous = install_signal_handlers()
+    try:
+        parser = build_parser()
+        _add_debug_everywhere(parser)
+        args = parser.parse_args(argv)
+        preflight = getattr(args, "preflight", None)
+        if preflight is not None:  # checks that need no TensorFlow: quick answers to mistakes
+            preflight(args)
+        _quiet_tensorflow(args)
+        return args.handler(args) or 0
+    except SystemExit:
+        raise  # argparse: --help (0) or a usage error already printed (2)
+    except Interrupted as exc:
+        if debug:
+            traceback.print_exc()
+        print("%s: %s" % (PROG, exc.describe()), file=sys.stderr, flush=True)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        print("%s: interrupted by SIGINT" % PROG, file=sys.stderr, flush=True)
+        return 130
+    except BrokenPipeError:  # e.g. `nst-course run | head`: the reader went away
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
         return 1
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into a line
+        if debug:
+            traceback.print_exc()
+        _error_line(describe(exc))
+        return exit_status(exc)
+    finally:
+        restore_signal_handlers(previous)
 
 
 if __name__ == "__main__":

@@ -131,3 +131,26 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
     if isinstance(J, tf.Tensor):
         registry.remember(J=J)
     return J
+
+
+# --------------------------------------------------------------------------- beyond the course
+
+
+def total_variation_cost(image):
+    """Total-variation regulariser of the generated image (opt-in: ``--tv-weight``).
+
+    J_tv(G) = sum_{i,j,c} (G[i+1, j, c] - G[i, j, c])^2 + sum_{i,j,c} (G[i, j+1, c] - G[i, j, c])^2
+
+    the squared differences of vertically and of horizontally neighbouring pixels, summed over
+    all positions and channels (the normalised pixel values; the mean subtraction cancels).
+
+    Argument:
+    image -- the generated image, shape (1, n_H, n_W, n_C) (usually ``model['input']``)
+
+    Returns:
+    J_tv -- scalar tensor
+    """
+    image = tf.convert_to_tensor(image)
+    d_vertical = image[:, 1:, :, :] - image[:, :-1, :, :]
+    d_horizontal = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return tf.reduce_sum(tf.square(d_vertical)) + tf.reduce_sum(tf.square(d_horizontal))

@@ -32,6 +32,10 @@ from .images import (
     reshape_and_normalize_image,
     save_image,
 )
+from .images import MAX_PIXELS
+from .progress import Progress
+from .checks import check_options, check_output_dir, output_names
+from .safety import StepWatch, save_on_interrupt
 from .vgg import build_vgg
 
 tf1 = tf.compat.v1
@@ -69,6 +73,7 @@ class RunOptions:
     style_scale: float = 1.0
     checkpoint_every: int = 0
     resume: Optional[str] = None
+    max_pixels: int = MAX_PIXELS  # largest input image accepted (nst_course.images)
 
 
 @dataclass
@@ -99,12 +104,18 @@ def _say(opts, *lines):
 
 
 def prepare(opts):
-    """Read the images (any mode, converted to RGB, resized to the output size) and weights."""
-    from .weights import load_weights
+    """Read the images (any mode, converted to RGB, resized to the output size) and weights.
 
-    content_rgb = load_image(opts.content, opts.width, opts.height)
-    style_rgbs = [load_image(path, opts.width, opts.height) for path in opts.style]
-    weights = load_weights(opts.weights)
+    Weights: ``opts.weights`` or the lookup order (``weights.find_weights``); when nothing is
+    found, the untrained network with a warning on stderr, or an error with
+    ``opts.require_pretrained``.
+    """
+    from .weights import weights_for_run
+
+    content_rgb = load_image(opts.content, opts.width, opts.height, max_pixels=opts.max_pixels)
+    style_rgbs = [load_image(path, opts.width, opts.height, max_pixels=opts.max_pixels)
+                  for path in opts.style]
+    weights = weights_for_run(opts.weights, require_pretrained=opts.require_pretrained)
     return Prepared(
         content_rgb=content_rgb,
         style_rgbs=style_rgbs,
@@ -115,24 +126,82 @@ def prepare(opts):
 
 
 def build(opts, prepared, sess):
-    """The course's graph: content cost at the content layer, style cost, J, Adam."""
+    """The course's graph: content cost at the content layer, style cost, J, Adam.
+
+    Options beyond the course (see :mod:`nst_course.styles`, :mod:`nst_course.lbfgs`):
+    several style images / blend weights / a style scale use precomputed target Gram
+    matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` makes
+    ``train_step`` an :class:`~nst_course.lbfgs.LBFGS` instead of Adam's update op.
+    """
+    from . import styles
+
     model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling)
+    styles.check_layers(model, opts.content_layer, opts.style_layers)
+    extra = {}
     with sess.as_default():
         sess.run(model["input"].assign(prepared.content))
         out = model[opts.content_layer]
         a_C = sess.run(out)
         J_content = compute_content_cost(a_C, out)
-        sess.run(model["input"].assign(prepared.styles[0]))
-        J_style = compute_style_cost(model, opts.style_layers)
+        if not styles.uses_targets(opts):  # the course's path
+            sess.run(model["input"].assign(prepared.styles[0]))
+            J_style = compute_style_cost(model, opts.style_layers)
+        else:
+            J_style, extra["style_targets"] = _style_cost_from_targets(opts, prepared, model)
     J = total_cost(J_content, J_style, alpha=opts.alpha, beta=opts.beta)
-    train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
-    return RunGraph(model, J, J_content, J_style, train_step)
+    if opts.tv_weight > 0:
+        from .costs import total_variation_cost
+
+        extra["J_tv"] = total_variation_cost(model["input"])
+        J = J + opts.tv_weight * extra["J_tv"]
+    if opts.preserve_colors:
+        extra["content_rgb"] = prepared.content_rgb
+    if opts.optimizer == "lbfgs":
+        from .lbfgs import LBFGS
+
+        train_step = LBFGS(J, model["input"])
+    else:
+        train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
+    return RunGraph(model, J, J_content, J_style, train_step, extra)
+
+
+def _style_cost_from_targets(opts, prepared, model):
+    """J_style against blended (and scaled) style Gram targets; returns (J_style, targets)."""
+    from . import styles
+
+    names = [name for name, _ in opts.style_layers]
+    blend = styles.blend_weights(len(opts.style), opts.style_blend_weights)
+    images = prepared.styles
+    if opts.style_scale != 1.0:
+        width, height = styles.style_size(opts.width, opts.height, opts.style_scale)
+        images = [reshape_and_normalize_image(load_image(path, width, height,
+                                                         max_pixels=opts.max_pixels))
+                  for path in opts.style]
+    targets = styles.gram_targets(prepared.weights, images, names, blend,
+                                  styles.layer_sizes(model, names), pooling=opts.pooling,
+                                  session_config=session_config())
+    return styles.style_cost_from_targets(model, opts.style_layers, targets), targets
 
 
 def initial_image(opts, prepared):
-    """The starting image: the course's noisy content image (seeded with ``--seed``)."""
-    seed = None if opts.seed is None else np.random.default_rng(opts.seed)
-    return generate_noise_image(prepared.content, noise_ratio=opts.noise_ratio, seed=seed)
+    """The starting image: the course's noisy content image (seeded with ``--seed``).
+
+    ``--init content`` starts from the content image, ``style`` from the (first) style image
+    and any other value from that image file, each resized to the output size, without noise.
+    """
+    if opts.init == "noise":
+        seed = None if opts.seed is None else np.random.default_rng(opts.seed)
+        return generate_noise_image(prepared.content, noise_ratio=opts.noise_ratio, seed=seed)
+    if opts.init == "content":
+        return prepared.content
+    if opts.init == "style":
+        return prepared.styles[0]
+    if not os.path.isfile(opts.init):
+        from .errors import OptionError
+
+        raise OptionError("--init %s: not noise, content, style or an image file" % opts.init)
+    return reshape_and_normalize_image(load_image(opts.init, opts.width, opts.height,
+                                                  max_pixels=opts.max_pixels))
 
 
 class CostLog:
@@ -163,34 +232,89 @@ class CostLog:
         atomic_write(self.path, write)
 
 
-def optimize(opts, graph, sess, start_image, log):
+def save_result(opts, graph, path, image):
+    """``save_image``; with ``--preserve-colors`` in the content's colours (nst_course.colors)."""
+    if opts.preserve_colors:
+        from .colors import save_preserving_colors
+
+        return save_preserving_colors(path, image, graph.extra["content_rgb"])
+    return save_image(path, image)
+
+
+def optimize(opts, graph, sess, start_image, log, progress=None):
     """Run the iterations; print and log costs every ``print_every``, save every ``save_every``.
 
     The cost lines are the course's ("Iteration i :", "total cost = ...", ...), printed after
-    step i, as ``model_nn`` does. Returns the final image (1, H, W, 3).
+    step i, as ``model_nn`` does. ``progress`` (a :class:`~nst_course.progress.Progress`)
+    shows iterations done, s/iteration and time left. Returns the final image (1, H, W, 3).
     """
+    if progress is None:
+        progress = Progress(opts.iterations, every=opts.print_every, enabled=False)
     model = graph.model
     sess.run(tf1.global_variables_initializer())
     sess.run(model["input"].assign(start_image))
     image = start_image
-    for i in range(opts.iterations):
-        sess.run(graph.train_step)
+    start = 0
+    if opts.resume:  # beyond the course: continue a checkpointed run (nst_course.checkpoint)
+        from .checkpoint import restore
+
+        start = restore(opts.resume, sess, log)
+    stepper = None
+    if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.lbfgs)
+        stepper = graph.train_step.stepper(sess, opts.iterations - start,
+                                           say=lambda line: (progress.clear(), _say(opts, line)))
+    watch = StepWatch(opts, sess, graph)
+    progress.start(done=start)
+    for i in range(start, opts.iterations):
+        if stepper is None:
+            watch.step(i)  # Adam's train_step, watched for NaN/Inf cost (nst_course.safety)
+        else:
+            watch.step(i, run=stepper.step)
         want_costs = i % opts.print_every == 0
         want_save = opts.save_every > 0 and i % opts.save_every == 0
         if want_costs or want_save:
             Jt, Jc, Js, image = sess.run([graph.J, graph.J_content, graph.J_style, model["input"]])
             if want_costs:
                 log.add(i, Jt, Jc, Js)
+                progress.clear()
                 _say(opts, "Iteration " + str(i) + " :", "total cost = " + str(Jt),
                      "content cost = " + str(Jc), "style cost = " + str(Js))
             if want_save:
-                save_image(os.path.join(opts.output_dir, str(i) + ".png"), image)
+                save_result(opts, graph, os.path.join(opts.output_dir, str(i) + ".png"), image)
+        if opts.checkpoint_every and (i + 1) % opts.checkpoint_every == 0:
+            from .checkpoint import save as save_checkpoint
+
+            save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
+        progress.update(i + 1)
+    if stepper is not None:
+        stepper.close()
+    progress.close()
     return sess.run(model["input"])
+
+
+def _state_saver(opts, sess, log):
+    """On Ctrl-C/SIGTERM with checkpoints on: write the resumable state, return its directory."""
+    if not opts.checkpoint_every:
+        return None
+
+    def save_state(watch):
+        from .checkpoint import save as save_checkpoint
+
+        save_checkpoint(opts.output_dir, sess, watch.done, opts, getattr(log, "rows", ()))
+        return opts.output_dir
+
+    return save_state
 
 
 def run(opts):
     """Run the main job with :class:`RunOptions`; returns the final image (H, W, 3) uint8."""
     started = time.time()
+    if opts.resume:  # the saved run's options (nst_course.checkpoint)
+        from .checkpoint import resume_options
+
+        opts = resume_options(opts)
+    check_options(opts)  # before any work (nst_course.checks)
+    check_output_dir(opts.output_dir, output_names(opts))
     prepared = prepare(opts)
     os.makedirs(opts.output_dir, exist_ok=True)
     graph_tf = tf.Graph()
@@ -200,10 +324,27 @@ def run(opts):
         with tf1.Session(graph=graph_tf) as sess:
             graph = build(opts, prepared, sess)
             log = CostLog(os.path.join(opts.output_dir, "costs.csv"))
-            final = optimize(opts, graph, sess, initial_image(opts, prepared), log)
-    save_image(os.path.join(opts.output_dir, "generated_image.jpg"), final)
-    _say(opts, "Done in %.1f s: %s" % (time.time() - started,
-                                       os.path.join(opts.output_dir, "generated_image.jpg")))
+            progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
+            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log)):
+                final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
+                                 progress=progress)
+    save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)
     from .images import to_uint8
+    from .outputs import write_reports
 
-    return to_uint8(final)
+    result = to_uint8(final)
+    if opts.preserve_colors:
+        from .colors import preserve_colors
+
+        result = preserve_colors(prepared.content_rgb, result)
+    write_reports(opts, prepared.content_rgb, prepared.style_rgbs, result, log.rows,
+                  weights=prepared.weights)
+    _say(opts, "Done in %.1f s: %s" % (time.time() - started,
+                                       os.path.join(opts.output_dir, "generated_image.jpg")),
+         "Also written there: costs.csv, costs.png, summary.png, progress.gif")
+    return result
+
+
+def session_config():
+    """The session configuration the main job runs with (see the speed notes in README)."""
+    return None

@@ -127,3 +127,47 @@ def write_matconvnet(path, weights, layout="current", do_compression=False):
 def tiny_weights(seed=0, depth=19):
     """Small-channel VGG weights (all layers incl. fc) for quick tests."""
     return random_vgg_weights(depth=depth, channels=TINY_CHANNELS, seed=seed)
+
+
+def write_keras_h5(path, weights, nested=False):
+    """Write the conv layers of ``weights`` (RGB convention, MatConvNet names) as Keras's
+    ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`` lays them out: root attr
+    ``layer_names``; a group per layer (``block1_conv1`` ... ``block5_conv4``, pools empty)
+    with attr ``weight_names`` and datasets ``<group>_W_1:0`` (kernel, (3, 3, in, out)) and
+    ``<group>_b_1:0`` (bias, (out,)). As in the real file, the first kernel's input channels
+    are stored in BGR order. ``nested=True`` writes the newer style instead: the groups under
+    ``/model_weights`` and datasets ``<group>/<group>/kernel:0`` and ``.../bias:0``.
+    """
+    import h5py
+
+    from .weights_keras import keras_name
+
+    conv_layers = [layer for layer in weights.layers
+                   if layer.type == "conv" and layer.name.startswith("conv")]
+    names = ["input_1"]
+    for layer in weights.layers:
+        if layer.name.startswith("conv"):
+            names.append(keras_name(layer.name))
+        elif layer.name.startswith("pool"):
+            names.append("block%s_pool" % layer.name[4:])
+    with h5py.File(path, "w") as fh:
+        root = fh.create_group("model_weights") if nested else fh
+        root.attrs["layer_names"] = np.array([n.encode() for n in names])
+        root.attrs["backend"] = b"tensorflow"
+        root.attrs["keras_version"] = b"2.0.8" if not nested else b"2.13.1"
+        by_name = {keras_name(layer.name): layer for layer in conv_layers}
+        for name in names:
+            group = root.create_group(name)
+            layer = by_name.get(name)
+            if layer is None:
+                group.attrs["weight_names"] = np.array([], dtype="S1")
+                continue
+            kernel = layer.kernel[:, :, ::-1, :] if layer.name == "conv1_1" else layer.kernel
+            if nested:
+                weight_names = ["%s/kernel:0" % name, "%s/bias:0" % name]
+            else:
+                weight_names = ["%s_W_1:0" % name, "%s_b_1:0" % name]
+            group.attrs["weight_names"] = np.array([n.encode() for n in weight_names])
+            group.create_dataset(weight_names[0], data=np.ascontiguousarray(kernel, dtype=np.float32))
+            group.create_dataset(weight_names[1], data=np.asarray(layer.bias, dtype=np.float32))
+    return path

@@ -45,7 +45,8 @@ def build_graph(content_image, style_image, weights=None, sess=None, alpha=10, b
     content_image, style_image -- normalised images (1, n_H, n_W, 3) of the same size
                                   (see ``reshape_and_normalize_image``)
     weights -- a weights file path or :class:`~nst_course.weights.VGGWeights`
-               (default ``CONFIG.VGG_MODEL``)
+               (default: the lookup order of :func:`nst_course.weights.find_weights`,
+               which includes the course's ``CONFIG.VGG_MODEL``)
     sess -- the session to evaluate a_C and a_S with (default: the default session)
     alpha, beta -- weights of J_content and J_style in J
     learning_rate -- Adam's learning rate (the course's 2.0)
@@ -62,7 +63,7 @@ def build_graph(content_image, style_image, weights=None, sess=None, alpha=10, b
             "content image %s and style image %s must have the same shape"
             % (np.shape(content_image), np.shape(style_image))
         )
-    model = build_vgg(load_weights(CONFIG.VGG_MODEL if weights is None else weights),
+    model = build_vgg(load_weights(weights),
                       height=n_H, width=n_W, pooling=pooling)
     with sess.as_default():
         sess.run(model["input"].assign(content_image))

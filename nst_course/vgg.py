@@ -79,7 +79,9 @@ def load_vgg_model(path=None, height=None, width=None, pooling="avg"):
 
     Arguments:
     path -- a weights file (MatConvNet .mat in either layout, and what
-            :func:`nst_course.weights.load_weights` accepts); default ``CONFIG.VGG_MODEL``
+            :func:`nst_course.weights.load_weights` accepts); default: the lookup order of
+            :func:`nst_course.weights.find_weights` ($NST_VGG_MODEL, the course's
+            ``CONFIG.VGG_MODEL``, the user cache)
     height, width -- input size; default CONFIG's 300 x 400
     pooling -- 'avg' (the course's) or 'max'
 
@@ -89,5 +91,5 @@ def load_vgg_model(path=None, height=None, width=None, pooling="avg"):
     """
     from .weights import load_weights
 
-    weights = load_weights(CONFIG.VGG_MODEL if path is None else path)
+    weights = load_weights(path)  # None: the lookup order, the course's place among them
     return build_vgg(weights, height=height, width=width, pooling=pooling)

@@ -1,8 +1,13 @@
 """Shared fixtures: a fresh default graph per test and small VGG weight files of the real layouts."""
 
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tests never read or write the real per-user weights cache, nor find a user's real weights:
+# a private cache folder for the whole run (subprocesses inherit it), no $NST_VGG_MODEL.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nst-course-tests-cache-")
+os.environ.pop("NST_VGG_MODEL", None)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

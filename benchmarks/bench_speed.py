@@ -1,0 +1,200 @@
+"""Speed of the style-transfer step: ours vs the modern way vs the machine's matmul rate.
+
+Run by hand (never a timed test in CI), on a quiet machine, from the repository root:
+
+    python benchmarks/bench_speed.py                     # 300x400, 5 timed steps each
+    python benchmarks/bench_speed.py --sizes 300x400,600x800 --cli
+
+In one process and one sitting it:
+  * builds the project's graph (nst_course.runner.build, exactly what ``nst-course run``
+    trains) on true-shape VGG-19 weights with random values (speed does not depend on them),
+    times the Adam train step (2 warm-up steps, then the median of --repeats);
+  * times the same computation written the modern way (Keras layers + tf.function, see
+    benchmarks/modern_tf2.py, run in a subprocess because the package uses graph mode);
+  * times a large fp32 matmul and reports our step's achieved GFLOP/s as a fraction of it,
+    FLOPs counted from the layers actually computed (forward convs, their input gradients,
+    the Gram matrices and their gradients);
+  * with --cli, runs ``nst-course run`` on the demo pair with a full-size synthetic .mat
+    (fc layers included, as large as the real file) and again from the conv-layer cache,
+    reporting wall time to the first cost line, total wall time and peak resident memory.
+Results go to benchmarks/results/speed.json (and a table on stdout).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from nst_course._tf import tf, tf1  # noqa: E402
+from nst_course.images import reshape_and_normalize_image  # noqa: E402
+from nst_course.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.synthetic import random_vgg_weights  # noqa: E402
+
+
+def step_flops(weights, height, width, opts):
+    """FLOPs of one Adam step: forward convs + input-gradient convs + Gram matmuls (fwd+bwd)."""
+    used = {opts.content_layer} | {name for name, _ in opts.style_layers}
+    names = weights.names()
+    last = max(names.index(n) for n in used)
+    h, w, total = height, width, 0
+    for layer in weights.layers[: last + 1]:
+        if layer.type == "conv":
+            k, _, cin, cout = layer.kernel.shape
+            total += 2 * (2 * h * w * k * k * cin * cout)  # forward + gradient w.r.t. its input
+            if layer.name in {n for n, _ in opts.style_layers}:
+                total += 3 * (2 * cout * cout * h * w)  # G = F^T F forward, dG/dF backward
+        elif layer.type == "pool":
+            h, w = (h + 1) // 2, (w + 1) // 2
+    return total
+
+
+def time_ours(weights, height, width, repeats):
+    rng = np.random.default_rng(0)
+    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    opts = RunOptions(width=width, height=height)
+    graph = tf.Graph()
+    with graph.as_default():
+        from nst_course.runner import session_config
+
+        with tf1.Session(graph=graph, config=session_config()) as sess:
+            handles = build(opts, Prepared(None, None, content, [style], weights), sess)
+            sess.run(tf1.global_variables_initializer())
+            for _ in range(2):
+                sess.run(handles.train_step)
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                sess.run(handles.train_step)
+                times.append(time.perf_counter() - t)
+    return float(np.median(times)), times, opts
+
+
+def time_modern(weights, height, width, repeats):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "w.npz")
+        arrays = {"names": np.array([l.name for l in weights.layers if l.type in ("conv", "pool")])}
+        for layer in weights.layers:
+            if layer.type == "conv":
+                arrays[layer.name + "_W"] = layer.kernel
+                arrays[layer.name + "_b"] = layer.bias
+        np.savez(path, **arrays)
+        out = subprocess.run(
+            [sys.executable, os.path.join(HERE, "modern_tf2.py"), path, str(height), str(width), str(repeats)],
+            check=True, capture_output=True, text=True,
+        )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["s_per_step"], result["times"]
+
+
+def matmul_gflops(n=4096, repeats=5):
+    graph = tf.Graph()
+    with graph.as_default():
+        rng = np.random.default_rng(0)
+        a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+        b = tf.Variable(rng.standard_normal((n, n), dtype=np.float32))
+        c = tf.reduce_sum(tf.matmul(a, b))
+        with tf1.Session(graph=graph) as sess:
+            sess.run(tf1.global_variables_initializer())
+            sess.run(c)
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                sess.run(c)
+                times.append(time.perf_counter() - t)
+    return 2.0 * n**3 / float(np.median(times)) / 1e9
+
+
+def run_cli(args_list, env):
+    """Run nst-course; return (seconds to the first cost line, total seconds, peak RSS MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + args_list, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    first = None
+    for line in proc.stdout:
+        if first is None and line.startswith("Iteration"):
+            first = time.perf_counter() - start
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    total = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError("nst-course failed: %s" % proc.stderr.read())
+    return first, total, usage.ru_maxrss / 1024.0
+
+
+def cli_report(iterations):
+    from nst_course.synthetic import write_matconvnet
+
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        mat = os.path.join(tmp, "imagenet-vgg-verydeep-19.mat")
+        write_matconvnet(mat, random_vgg_weights(seed=0))  # true shapes, fc layers included
+        size_mb = os.path.getsize(mat) / 2**20
+        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
+        common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0", "--quiet"]
+        common = [a for a in common if a != "--quiet"]
+        for label in ("full .mat", "cache"):
+            out = os.path.join(tmp, "out-" + label.replace(" ", "").replace(".", ""))
+            first, total, rss = run_cli(common + ["--output-dir", out], env)
+            rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss}
+    return {"mat_size_mib": size_mb, "iterations": iterations, "runs": rows}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="300x400", help="HEIGHTxWIDTH[,HEIGHTxWIDTH...]")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)")
+    parser.add_argument("--cli-iterations", type=int, default=20)
+    parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
+    args = parser.parse_args(argv)
+
+    weights = random_vgg_weights(include_fc=False, seed=0)
+    result = {
+        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                    "tensorflow": tf.__version__},
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "matmul_gflops": matmul_gflops(),
+        "sizes": {},
+    }
+    print("fp32 matmul 4096^3: %.0f GFLOP/s" % result["matmul_gflops"])
+    print("%-9s %10s %10s %10s %12s %10s" % ("size", "ours s", "modern s", "ours/mod", "ours GFLOP/s", "of matmul"))
+    for size in args.sizes.split(","):
+        height, width = (int(v) for v in size.lower().split("x"))
+        ours, ours_times, opts = time_ours(weights, height, width, args.repeats)
+        modern, modern_times = time_modern(weights, height, width, args.repeats)
+        flops = step_flops(weights, height, width, opts)
+        row = {
+            "ours_s_per_step": ours, "ours_times": ours_times,
+            "modern_s_per_step": modern, "modern_times": modern_times,
+            "ratio_ours_modern": ours / modern, "step_gflop": flops / 1e9,
+            "ours_gflops": flops / ours / 1e9, "fraction_of_matmul": flops / ours / 1e9 / result["matmul_gflops"],
+        }
+        result["sizes"][size] = row
+        print("%-9s %10.3f %10.3f %10.2f %12.0f %10.2f" % (size, ours, modern, row["ratio_ours_modern"],
+                                                          row["ours_gflops"], row["fraction_of_matmul"]))
+    if args.cli:
+        result["cli"] = cli_report(args.cli_iterations)
+        for label, row in result["cli"]["runs"].items():
+            print("nst-course run (%s, %d it.): first cost line %.1f s, total %.1f s, peak RSS %.0f MiB"
+                  % (label, args.cli_iterations, row["first_step_s"], row["total_s"], row["peak_rss_mib"]))
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as fh:
+        json.dump(result, fh, indent=2)
+    print("wrote", os.path.relpath(args.json, ROOT))
+
+
+if __name__ == "__main__":
+    main()
