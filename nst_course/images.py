@@ -130,6 +130,9 @@ def _check_readable(path):
         raise ImageError("image %s is a broken link; point to the real file" % path)
     if os.path.isdir(path):
         raise ImageError("%s is a directory, not an image file; give the image's path" % path)
+    if not os.path.isfile(path):  # a pipe or a device: reading it could block forever
+        raise ImageError("%s is not a regular file (a pipe or a device?); give an image file"
+                         % path)
     try:
         with open(path, "rb") as fh:
             first = fh.read(1)

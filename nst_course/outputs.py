@@ -133,6 +133,8 @@ def progress_gif(frames, path, final=None, seconds_per_frame=0.4, last_frame_sec
     images = [im for im in images if im.shape == images[0].shape]
     durations = [int(seconds_per_frame * 1000)] * len(images)
     durations[-1] = int(last_frame_seconds * 1000)
+    if len(durations) == 1:  # Pillow writes a single frame as a still GIF: one number, not a list
+        durations = durations[0]
     atomic_write(path, lambda tmp: imageio.mimwrite(tmp, images, format="GIF",
                                                     duration=durations, loop=0))
     return path

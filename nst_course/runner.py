@@ -325,7 +325,8 @@ def run(opts):
             graph = build(opts, prepared, sess)
             log = CostLog(os.path.join(opts.output_dir, "costs.csv"))
             progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
-            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log)):
+            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log),
+                                   on_error=progress.close):
                 final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
                                  progress=progress)
     save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)

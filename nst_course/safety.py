@@ -252,11 +252,13 @@ def _save_current_image(opts, sess, graph):
 
 
 @contextlib.contextmanager
-def save_on_interrupt(opts, sess, graph, save_state=None):
+def save_on_interrupt(opts, sess, graph, save_state=None, on_error=None):
     """On SIGINT/SIGTERM in the block: save the current image (and state), then re-raise.
 
     ``save_state`` -- None, or a callable ``save_state(watch)`` that writes the resumable state
     (when checkpoints are on) and returns the directory to ``--resume`` from (or None).
+    ``on_error`` -- None, or a callable run first when anything (an interruption, an error)
+    leaves the block, e.g. ending a progress bar so the message gets a line of its own.
     The re-raised :class:`Interrupted` carries a one-line message naming what was saved where.
     A signal held by the :class:`StepWatch` when the block ends is handled the same way.
     """
@@ -270,9 +272,16 @@ def save_on_interrupt(opts, sess, graph, save_state=None):
         finally:
             if _watch is not None:
                 _watch.release(drop=True)
-    except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", signal.SIGINT)
+    except BaseException as exc:
         with deferred_signals(drop=True):
+            if on_error is not None:
+                try:
+                    on_error()
+                except Exception:  # noqa: BLE001 - never hide the real problem
+                    pass
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
+            signum = getattr(exc, "signum", signal.SIGINT)
             message = _interrupted_message(opts, sess, graph, signum, save_state)
         raise Interrupted(signum, message) from None
 

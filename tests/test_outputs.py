@@ -83,6 +83,15 @@ def test_progress_gif_holds_the_frames_in_order_then_the_final_image(tmp_path):
         outputs.progress_gif([], str(tmp_path / "empty.gif"))
 
 
+def test_progress_gif_of_a_single_picture(tmp_path):
+    """A run with --save-every 0 has only the final image: a one-frame (still) GIF."""
+    final = random_image(12, 16, seed=3)
+    path = str(tmp_path / "progress.gif")
+    outputs.progress_gif([], path, final=final)
+    frames = imageio.mimread(path)
+    assert len(frames) == 1 and frames[0].shape[:2] == (12, 16)
+
+
 def test_write_reports_writes_the_three_files(tmp_path):
     image = random_image(24, 32, 0)
     imageio.imwrite(tmp_path / "0.png", image)

@@ -257,6 +257,15 @@ def test_bad_images_are_refused_with_one_line(world, tmp_path, kind, message):
         assert not out.exists()  # nothing created for a run that could not start
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_a_pipe_is_refused_instead_of_hanging(world, tmp_path):
+    pipe = str(tmp_path / "pipe.png")
+    os.mkfifo(pipe)
+    proc = nst(*run_args(world, tmp_path / "out", pipe))
+    assert_error(proc, 1, "%s is not a regular file (a pipe or a device?); give an image file"
+                 % pipe)
+
+
 def test_image_above_the_pixel_limit_and_the_override(world, tmp_path):
     path = world["images"]["rgb"]  # 48 x 40 = 1920 pixels
     out = tmp_path / "out"
