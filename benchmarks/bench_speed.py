@@ -9,8 +9,9 @@ In one process and one sitting it:
   * builds the project's graph (nst_course.runner.build, exactly what ``nst-course run``
     trains) on true-shape VGG-19 weights with random values (speed does not depend on them),
     times the Adam train step (2 warm-up steps, then the median of --repeats);
-  * times the same computation written the modern way (Keras layers + tf.function, see
-    benchmarks/modern_tf2.py, run in a subprocess because the package uses graph mode);
+  * times, in fresh processes and interleaved rounds, the plain course graph (build_graph)
+    and the same computation written the modern way (tf.function with Keras layers, and with
+    plain tf.nn ops; benchmarks/modern_tf2.py), comparing against the faster modern variant;
   * times a large fp32 matmul and reports our step's achieved GFLOP/s as a fraction of it,
     FLOPs counted from the layers actually computed (forward convs, their input gradients,
     the Gram matrices and their gradients);
@@ -60,7 +61,27 @@ def step_flops(weights, height, width, opts):
     return total
 
 
-def time_ours(weights, height, width, repeats):
+def _median_step(sess, train_step, repeats):
+    for _ in range(2):  # warm-up
+        sess.run(train_step)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        sess.run(train_step)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), times
+
+
+def worker(kind, height, width, repeats):
+    """Time one graph in this (fresh) process; print one JSON line.
+
+    kind 'ours': the main job's graph (nst_course.runner.build, what ``nst-course run``
+    trains, with its session configuration); 'course': the plain course graph
+    (``build_graph``: compute_content_cost, compute_style_cost, total_cost, Adam).
+    """
+    from nst_course.training import build_graph
+
+    weights = random_vgg_weights(include_fc=False, seed=0)
     rng = np.random.default_rng(0)
     content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
     style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
@@ -69,20 +90,25 @@ def time_ours(weights, height, width, repeats):
     with graph.as_default():
         from nst_course.runner import session_config
 
-        with tf1.Session(graph=graph, config=session_config()) as sess:
-            handles = build(opts, Prepared(None, None, content, [style], weights), sess)
+        config = session_config() if kind == "ours" else None
+        with tf1.Session(graph=graph, config=config) as sess:
+            if kind == "ours":
+                train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
+            else:
+                train_step = build_graph(content, style, weights=weights, sess=sess).train_step
             sess.run(tf1.global_variables_initializer())
-            for _ in range(2):
-                sess.run(handles.train_step)
-            times = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                sess.run(handles.train_step)
-                times.append(time.perf_counter() - t)
-    return float(np.median(times)), times, opts
+            median, times = _median_step(sess, train_step, repeats)
+    print(json.dumps({"s_per_step": median, "times": times,
+                      "step_gflop": step_flops(weights, height, width, opts) / 1e9}))
 
 
-def time_modern(weights, height, width, repeats):
+def _run_worker(kind, height, width, repeats):
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", kind, str(height),
+                          str(width), str(repeats)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_modern(weights, height, width, repeats, variant):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "w.npz")
         arrays = {"names": np.array([l.name for l in weights.layers if l.type in ("conv", "pool")])}
@@ -92,11 +118,11 @@ def time_modern(weights, height, width, repeats):
                 arrays[layer.name + "_b"] = layer.bias
         np.savez(path, **arrays)
         out = subprocess.run(
-            [sys.executable, os.path.join(HERE, "modern_tf2.py"), path, str(height), str(width), str(repeats)],
+            [sys.executable, os.path.join(HERE, "modern_tf2.py"), path, str(height), str(width), str(repeats),
+             variant],
             check=True, capture_output=True, text=True,
         )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["s_per_step"], result["times"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def matmul_gflops(n=4096, repeats=5):
@@ -155,36 +181,57 @@ def cli_report(iterations):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300x400", help="HEIGHTxWIDTH[,HEIGHTxWIDTH...]")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5, help="timed steps per round (after 2 warm-up)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (ours, plain course graph, modern), each in fresh processes, "
+                        "interleaved so that the machine's drift hits all alike")
     parser.add_argument("--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)")
     parser.add_argument("--cli-iterations", type=int, default=20)
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
+    parser.add_argument("--worker", nargs=4, metavar=("KIND", "H", "W", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        kind, height, width, repeats = args.worker
+        return worker(kind, int(height), int(width), int(repeats))
 
     weights = random_vgg_weights(include_fc=False, seed=0)
     result = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                     "tensorflow": tf.__version__},
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "method": "median s/step of --repeats steps per round; median over --rounds interleaved rounds",
         "matmul_gflops": matmul_gflops(),
         "sizes": {},
     }
     print("fp32 matmul 4096^3: %.0f GFLOP/s" % result["matmul_gflops"])
-    print("%-9s %10s %10s %10s %12s %10s" % ("size", "ours s", "modern s", "ours/mod", "ours GFLOP/s", "of matmul"))
+    print("%-9s %8s %8s %8s %9s %9s %11s %9s" % ("size", "ours s", "course s", "modern s", "ours/mod",
+                                                 "ours/crs", "ours GF/s", "of matmul"))
     for size in args.sizes.split(","):
         height, width = (int(v) for v in size.lower().split("x"))
-        ours, ours_times, opts = time_ours(weights, height, width, args.repeats)
-        modern, modern_times = time_modern(weights, height, width, args.repeats)
-        flops = step_flops(weights, height, width, opts)
+        runs = {"ours": [], "course": [], "modern_keras": [], "modern_tfnn": []}
+        for _ in range(args.rounds):
+            for kind in ("ours", "course"):
+                runs[kind].append(_run_worker(kind, height, width, args.repeats))
+            for variant in ("keras", "tfnn"):
+                runs["modern_" + variant].append(time_modern(weights, height, width, args.repeats, variant))
+        med = {k: float(np.median([r["s_per_step"] for r in v])) for k, v in runs.items()}
+        # "modern" is the faster of the two modern variants: the comparison we must win.
+        med["modern"] = min(med["modern_keras"], med["modern_tfnn"])
+        gflop = runs["ours"][0]["step_gflop"]
         row = {
-            "ours_s_per_step": ours, "ours_times": ours_times,
-            "modern_s_per_step": modern, "modern_times": modern_times,
-            "ratio_ours_modern": ours / modern, "step_gflop": flops / 1e9,
-            "ours_gflops": flops / ours / 1e9, "fraction_of_matmul": flops / ours / 1e9 / result["matmul_gflops"],
+            "ours_s_per_step": med["ours"], "course_s_per_step": med["course"],
+            "modern_s_per_step": med["modern"], "modern_keras_s_per_step": med["modern_keras"],
+            "modern_tfnn_s_per_step": med["modern_tfnn"],
+            "ratio_ours_modern": med["ours"] / med["modern"],
+            "ratio_ours_course": med["ours"] / med["course"],
+            "step_gflop": gflop, "ours_gflops": gflop / med["ours"],
+            "fraction_of_matmul": gflop / med["ours"] / result["matmul_gflops"],
+            "rounds": {k: [r["s_per_step"] for r in v] for k, v in runs.items()},
         }
         result["sizes"][size] = row
-        print("%-9s %10.3f %10.3f %10.2f %12.0f %10.2f" % (size, ours, modern, row["ratio_ours_modern"],
-                                                          row["ours_gflops"], row["fraction_of_matmul"]))
+        print("%-9s %8.3f %8.3f %8.3f %9.2f %9.2f %11.0f %9.2f" % (
+            size, med["ours"], med["course"], med["modern"], row["ratio_ours_modern"],
+            row["ratio_ours_course"], row["ours_gflops"], row["fraction_of_matmul"]))
     if args.cli:
         result["cli"] = cli_report(args.cli_iterations)
         for label, row in result["cli"]["runs"].items():

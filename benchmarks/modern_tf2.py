@@ -1,10 +1,17 @@
 """The same style-transfer step written the modern way, for comparison (run in a subprocess).
 
-TensorFlow 2 eager + ``tf.function``, Keras layers (Conv2D with relu, AveragePooling2D) built
-from the same VGG-19 weights, the TensorFlow tutorial's einsum Gram matrix, the course's cost
-normalisations and weights, Adam(2.0). Prints one JSON line: seconds per step.
+TensorFlow 2 eager + ``tf.function``, the TensorFlow tutorial's einsum Gram matrix, the
+course's cost normalisations and weights, Adam(2.0), on the same VGG-19 weights, in two
+variants:
 
-    python benchmarks/modern_tf2.py WEIGHTS.npz HEIGHT WIDTH REPEATS
+  keras -- Keras layers (Conv2D with relu, AveragePooling2D) in a functional Model, as the
+           tutorial does with ``tf.keras.applications.VGG19``;
+  tfnn  -- the same network in plain ``tf.nn`` ops inside the ``tf.function`` (faster than
+           Keras layers on TF 2.21 here; the benchmark compares against the faster variant).
+
+Prints one JSON line: seconds per step.
+
+    python benchmarks/modern_tf2.py WEIGHTS.npz HEIGHT WIDTH REPEATS [keras|tfnn]
 """
 
 import json
@@ -43,14 +50,34 @@ def build_model(weights, height, width):
     return model
 
 
+def build_tfnn(weights):
+    """The network as a plain function of tf.nn ops: relu(conv2d + b), 2x2 average pools."""
+    layers = [(str(n), weights.get(str(n) + "_W"), weights.get(str(n) + "_b")) for n in weights["names"]]
+
+    def model(x):
+        outputs = {}
+        for name, kernel, bias in layers:
+            if name.startswith("pool"):
+                x = tf.nn.avg_pool2d(x, 2, 2, "SAME")
+                continue
+            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME") + bias)
+            outputs[name] = x
+            if name == "conv5_1":
+                break
+        return [outputs[n] for n in STYLE] + [outputs[CONTENT]]
+
+    return model
+
+
 def gram(a):
     return tf.linalg.einsum("bijc,bijd->bcd", a, a)[0]
 
 
 def main():
     path, height, width, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    weights = np.load(path, allow_pickle=False)
-    model = build_model(weights, height, width)
+    variant = sys.argv[5] if len(sys.argv) > 5 else "keras"
+    weights = dict(np.load(path, allow_pickle=False))
+    model = build_model(weights, height, width) if variant == "keras" else build_tfnn(weights)
     rng = np.random.default_rng(0)
     means = np.array([123.68, 116.779, 103.939], np.float32)
     content = (rng.uniform(0, 255, (1, height, width, 3)) - means).astype(np.float32)

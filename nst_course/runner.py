@@ -24,7 +24,8 @@ import numpy as np
 from ._tf import tf
 
 from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
-from .costs import compute_content_cost, compute_style_cost, total_cost
+from . import fastcosts
+from .costs import total_cost
 from .images import (
     atomic_write,
     generate_noise_image,
@@ -36,7 +37,7 @@ from .images import MAX_PIXELS
 from .progress import Progress
 from .checks import check_options, check_output_dir, output_names
 from .safety import StepWatch, save_on_interrupt
-from .vgg import build_vgg
+from .vgg import build_vgg, initialize_weights
 
 tf1 = tf.compat.v1
 
@@ -128,6 +129,12 @@ def prepare(opts):
 def build(opts, prepared, sess):
     """The course's graph: content cost at the content layer, style cost, J, Adam.
 
+    The course's formulas and steps (a_C from the content image, a_S from the style image,
+    J = alpha J_content + beta J_style, AdamOptimizer), arranged for speed by
+    :mod:`nst_course.fastcosts`: the style Gram targets are computed once, G^(G) without
+    transposed copies. tests/test_fast_graph.py checks the costs against the plain course
+    graph (``build_graph``) to float32 rounding.
+
     Options beyond the course (see :mod:`nst_course.styles`, :mod:`nst_course.lbfgs`):
     several style images / blend weights / a style scale use precomputed target Gram
     matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` makes
@@ -135,19 +142,23 @@ def build(opts, prepared, sess):
     """
     from . import styles
 
-    model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling)
+    model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling,
+                      weights_as="variable")
     styles.check_layers(model, opts.content_layer, opts.style_layers)
     extra = {}
     with sess.as_default():
+        initialize_weights(sess)
         sess.run(model["input"].assign(prepared.content))
         out = model[opts.content_layer]
         a_C = sess.run(out)
-        J_content = compute_content_cost(a_C, out)
-        if not styles.uses_targets(opts):  # the course's path
+        J_content = fastcosts.content_cost(a_C, out)
+        if not styles.uses_targets(opts):  # the course's: a_S with the style image assigned
             sess.run(model["input"].assign(prepared.styles[0]))
-            J_style = compute_style_cost(model, opts.style_layers)
+            a_S = sess.run({name: model[name] for name, _ in opts.style_layers})
+            extra["style_targets"] = {name: fastcosts.gram_of_array(a) for name, a in a_S.items()}
         else:
-            J_style, extra["style_targets"] = _style_cost_from_targets(opts, prepared, model)
+            extra["style_targets"] = _style_targets(opts, prepared, model)
+        J_style = fastcosts.style_cost(model, opts.style_layers, extra["style_targets"])
     J = total_cost(J_content, J_style, alpha=opts.alpha, beta=opts.beta)
     if opts.tv_weight > 0:
         from .costs import total_variation_cost
@@ -165,8 +176,8 @@ def build(opts, prepared, sess):
     return RunGraph(model, J, J_content, J_style, train_step, extra)
 
 
-def _style_cost_from_targets(opts, prepared, model):
-    """J_style against blended (and scaled) style Gram targets; returns (J_style, targets)."""
+def _style_targets(opts, prepared, model):
+    """Blended (and scaled) style Gram targets {layer: (n_C, n_C)} (nst_course.styles)."""
     from . import styles
 
     names = [name for name, _ in opts.style_layers]
@@ -180,7 +191,7 @@ def _style_cost_from_targets(opts, prepared, model):
     targets = styles.gram_targets(prepared.weights, images, names, blend,
                                   styles.layer_sizes(model, names), pooling=opts.pooling,
                                   session_config=session_config())
-    return styles.style_cost_from_targets(model, opts.style_layers, targets), targets
+    return targets
 
 
 def initial_image(opts, prepared):

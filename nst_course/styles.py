@@ -88,15 +88,17 @@ def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="
     The style activations come from a VGG of the style images' size built in a graph and
     session of its own; the Gram matrices are computed in float64.
     """
-    from .vgg import build_vgg
+    from .vgg import build_vgg, initialize_weights
 
     _, h, w, _ = np.shape(style_images[0])
     targets = {name: 0.0 for name in layer_names}
     graph = tf.Graph()
     with graph.as_default():
         image_in = tf1.placeholder(tf.float32, (1, h, w, 3), name="style_image")
-        model = build_vgg(weights, height=h, width=w, pooling=pooling, input_variable=image_in)
+        model = build_vgg(weights, height=h, width=w, pooling=pooling, input_variable=image_in,
+                          weights_as="variable")
         with tf1.Session(graph=graph, config=session_config) as sess:
+            initialize_weights(sess)
             for image, w_k in zip(style_images, blend):
                 acts = sess.run({name: model[name] for name in layer_names}, {image_in: image})
                 for name in layer_names:
@@ -114,14 +116,9 @@ def style_cost_from_targets(model, style_layers, targets):
     style_layers -- list of (layer name, lambda^[l])
     targets -- {layer: (n_C, n_C) target Gram matrix}, see :func:`gram_targets`
     """
-    J_style = 0
-    for name, coeff in style_layers:
-        a_G = model[name]
-        _, n_H, n_W, n_C = a_G.get_shape().as_list()
-        GS = tf.constant(np.asarray(targets[name], dtype=np.float32))
-        GG = tf.matmul(unroll_activations(a_G), tf.transpose(unroll_activations(a_G)))
-        J_style += coeff * layer_style_cost_from_grams(GS, GG, n_H, n_W, n_C)
-    return J_style
+    from . import fastcosts
+
+    return fastcosts.style_cost(model, style_layers, targets)
 
 
 def layer_sizes(model, layer_names):

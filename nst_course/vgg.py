@@ -22,10 +22,38 @@ tf1 = tf.compat.v1
 POOLING = ("avg", "max")
 
 
-def _conv2d_relu(prev_layer, kernel, bias, name):
-    """relu(conv2d(prev, W) + b): W (k, k, in, out) and b (out,) become graph constants."""
-    W = tf.constant(kernel, name=name + "_W")
-    b = tf.constant(np.reshape(bias, (bias.size,)), name=name + "_b")
+#: Graph collection of the weight variables that ``build_vgg(weights_as="variable")`` makes.
+WEIGHT_VARIABLES = "nst_course_vgg_weights"
+
+
+def _weight(value, name, weights_as):
+    """A layer's kernel or bias in the graph: a constant (the course's) or a variable.
+
+    A variable (not trainable, not among the global variables, so optimisers and
+    ``global_variables_initializer`` leave it alone) is filled once from a placeholder by
+    :func:`initialize_weights`. It computes the same numbers as the constant but keeps the
+    80 MB of VGG-19 kernels out of the GraphDef, which TensorFlow otherwise copies several
+    times (graph, optimised graph, folded constants): about half the main job's memory.
+    """
+    if weights_as == "constant":
+        return tf.constant(value, name=name)
+    feed = tf1.placeholder(tf.float32, value.shape, name=name + "_value")
+    var = tf1.Variable(feed, trainable=False, collections=[WEIGHT_VARIABLES], name=name)
+    registry.remember(var.graph, **{"weight_feed:" + var.name: (var.initializer, feed, value)})
+    return var
+
+
+def initialize_weights(sess):
+    """Load the weight variables of ``sess.graph`` (made with ``weights_as="variable"``)."""
+    for var in sess.graph.get_collection(WEIGHT_VARIABLES):
+        initializer, feed, value = registry.lookup(sess.graph, "weight_feed:" + var.name)
+        sess.run(initializer, {feed: value})
+
+
+def _conv2d_relu(prev_layer, kernel, bias, name, weights_as="constant"):
+    """relu(conv2d(prev, W) + b): W (k, k, in, out) and b (out,) from the weights file."""
+    W = _weight(kernel, name + "_W", weights_as)
+    b = _weight(np.reshape(bias, (bias.size,)), name + "_b", weights_as)
     conv = tf.nn.conv2d(prev_layer, W, strides=[1, 1, 1, 1], padding="SAME")
     return tf.nn.relu(conv + b, name=name)
 
@@ -42,13 +70,18 @@ def pool_name(block, pooling="avg"):
     return "%spool%d" % (pooling, block)
 
 
-def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=None):
+def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=None,
+              weights_as="constant"):
     """Build the network from :class:`~nst_course.weights.VGGWeights` in the default graph.
 
     The graph follows the file's own layer list (names and types) up to pool5, so VGG-19 and
     VGG-16 files both work. Returns the course's dict of nodes (``input``, ``conv1_1``, ...,
-    ``avgpool5``).
+    ``avgpool5``). ``weights_as="variable"`` holds W and b in variables instead of the
+    course's constants (same values, far less memory); call :func:`initialize_weights`
+    with the session before running the graph.
     """
+    if weights_as not in ("constant", "variable"):
+        raise ValueError("weights_as must be 'constant' or 'variable', not %r" % (weights_as,))
     if pooling not in POOLING:
         raise ValueError("pooling must be one of %s, not %r" % (", ".join(POOLING), pooling))
     height = CONFIG.IMAGE_HEIGHT if height is None else int(height)
@@ -63,7 +96,7 @@ def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=No
     prev = input_variable
     for layer in weights.layers[: len(expected_names(weights))]:
         if layer.type == "conv":
-            prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name)
+            prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name, weights_as)
             graph[layer.name] = prev
         elif layer.type == "pool":
             key = pool_name(int(layer.name[4:]), pooling)

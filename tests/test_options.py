@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_course import runner
+from nst_course import runner, styles
 from nst_course.config import CONFIG
 from nst_course.costs import total_variation_cost
 from nst_course.errors import NSTError
@@ -124,7 +124,9 @@ def test_default_run_gives_the_course_costs(tmp_path, tiny_mat, pictures, capsys
     course = [(int(i), float(np.float32(t)), float(np.float32(c)), float(np.float32(s)))
               for i, t, c, s in COST_LINES.findall(capsys.readouterr().out)]
     assert [r[0] for r in ours] == [0, 1, 2, 3, 4]
-    assert ours == course
+    # The main job's graph is the course's arranged for speed (nst_course.fastcosts): the same
+    # costs to float32 rounding.
+    np.testing.assert_allclose(np.array(ours), np.array(course), rtol=2e-5)
 
 
 # --------------------------------------------------------------------------- --tv-weight
@@ -184,7 +186,7 @@ def test_one_style_with_targets_matches_the_course_style_cost(tmp_path, tiny_mat
         with sess:
             graph.model["input"].load(prepared.content.astype(np.float32), sess)
             values.append(sess.run(graph.J_style))
-        assert ("style_targets" in graph.extra) == (opts is blended)
+        assert styles.uses_targets(opts) == (opts is blended)  # blended: a graph of its own
     np.testing.assert_allclose(values[1], values[0], rtol=1e-4)
 
 

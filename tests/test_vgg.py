@@ -121,3 +121,35 @@ def test_vgg16_file_builds_without_conv3_4(tmp_path):
     model = load_vgg_model(path, height=32, width=32)
     assert "conv3_4" not in model and "conv5_3" in model and "avgpool5" in model
     assert model["conv4_2"].shape.as_list() == [1, 4, 4, 4]
+
+
+def test_weights_as_variables_compute_the_same_and_stay_out_of_training(tiny_mat, tiny):
+    """The main job keeps W and b in variables (less memory): same activations as constants,
+    untouched by optimisers and by global_variables_initializer."""
+    from nst_course.vgg import WEIGHT_VARIABLES, build_vgg, initialize_weights
+    from nst_course.weights import load_weights
+
+    image = np.random.default_rng(2).normal(0, 50, (1, 16, 20, 3)).astype(np.float32)
+    weights = load_weights(tiny_mat)
+    results = []
+    for weights_as in ("constant", "variable"):
+        tf1.reset_default_graph()
+        model = build_vgg(weights, height=16, width=20, weights_as=weights_as)
+        with tf1.Session() as sess:
+            initialize_weights(sess)
+            sess.run(tf1.global_variables_initializer())
+            sess.run(model["input"].assign(image))
+            results.append(sess.run([model[n] for n in ("conv1_1", "conv3_2", "avgpool5")]))
+            if weights_as == "variable":
+                graph = tf1.get_default_graph()
+                assert len(graph.get_collection(WEIGHT_VARIABLES)) == 2 * 16
+                assert tf1.trainable_variables() == [model["input"]]
+                assert tf1.global_variables() == [model["input"]]
+                (W,) = [v for v in graph.get_collection(WEIGHT_VARIABLES) if v.name == "conv1_1_W:0"]
+                np.testing.assert_array_equal(sess.run(W), tiny["conv1_1"].kernel)
+                assert not [op for op in graph.get_operations()
+                            if op.type == "Const" and op.get_attr("value").tensor_shape.dim
+                            and op.get_attr("value").tensor_shape.dim[0].size == 3
+                            and len(op.get_attr("value").tensor_shape.dim) == 4]
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
