@@ -17,7 +17,10 @@ In one process and one sitting it:
     the Gram matrices and their gradients);
   * with --cli, runs ``nst-course run`` on the demo pair with a full-size synthetic .mat
     (fc layers included, as large as the real file) and again from the conv-layer cache,
-    reporting wall time to the first cost line, total wall time and peak resident memory.
+    reporting wall time to the first cost line, total wall time and peak resident memory
+    (and its private part: TensorFlow's shared libraries alone are ~480 MB of RSS);
+  * with --lbfgs, the wall time L-BFGS needs to reach the cost Adam has after 200
+    iterations from the same start, as a ratio to Adam's time.
 Results go to benchmarks/results/speed.json (and a table on stdout).
 """
 
@@ -102,6 +105,49 @@ def worker(kind, height, width, repeats):
                       "step_gflop": step_flops(weights, height, width, opts) / 1e9}))
 
 
+def paired(height, width, repeats):
+    """Ours and the plain course graph in one process, their steps interleaved (ABBA...).
+
+    Separate processes of the same graph differ by up to ~15% here (the machine is shared
+    and each process lays out its memory differently); within one process the two graphs see
+    the same conditions, so the median of the step-by-step ratio is the reliable number.
+    """
+    from nst_course.training import build_graph
+
+    weights = random_vgg_weights(include_fc=False, seed=0)
+    rng = np.random.default_rng(0)
+    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    steps = {}
+    for kind in ("ours", "course"):
+        graph = tf.Graph()
+        with graph.as_default():
+            sess = tf1.Session(graph=graph)
+            if kind == "ours":
+                handles = build(RunOptions(width=width, height=height),
+                                Prepared(None, None, content, [style], weights), sess)
+            else:
+                handles = build_graph(content, style, weights=weights, sess=sess)
+            sess.run(tf1.global_variables_initializer())
+            for _ in range(2):
+                sess.run(handles.train_step)
+            steps[kind] = (sess, handles.train_step)
+    times = {"ours": [], "course": []}
+    for i in range(2 * repeats):
+        order = ("ours", "course") if i % 2 == 0 else ("course", "ours")
+        for kind in order:
+            sess, train_step = steps[kind]
+            t = time.perf_counter()
+            sess.run(train_step)
+            times[kind].append(time.perf_counter() - t)
+    for sess, _ in steps.values():
+        sess.close()
+    ratios = np.array(times["ours"]) / np.array(times["course"])
+    return {"ours_s_per_step": float(np.median(times["ours"])),
+            "course_s_per_step": float(np.median(times["course"])),
+            "ratio_ours_course": float(np.median(ratios))}
+
+
 def _run_worker(kind, height, width, repeats):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", kind, str(height),
                           str(width), str(repeats)], check=True, capture_output=True, text=True)
@@ -144,20 +190,86 @@ def matmul_gflops(n=4096, repeats=5):
 
 
 def run_cli(args_list, env):
-    """Run nst-course; return (seconds to the first cost line, total seconds, peak RSS MiB)."""
+    """Run nst-course; return (seconds to the first cost line, total seconds, peak RSS MiB,
+    peak private (anonymous) memory MiB).
+
+    Memory is sampled every 50 ms from /proc/PID/status (VmHWM, RssAnon): the rusage of a
+    child is no good here, as Linux counts the parent's RSS at fork time into the child's
+    ru_maxrss, and this process holds the large weights file it wrote.
+    """
+    import threading
+
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + args_list, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    peak = {"VmHWM:": 0, "RssAnon:": 0}
+
+    def sample():
+        while proc.poll() is None:
+            try:
+                with open("/proc/%d/status" % proc.pid) as fh:
+                    for line in fh:
+                        key = line.split(" ")[0].split("\t")[0]
+                        if key in peak:
+                            peak[key] = max(peak[key], int(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                return
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     first = None
     for line in proc.stdout:
         if first is None and line.startswith("Iteration"):
             first = time.perf_counter() - start
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
     total = time.perf_counter() - start
+    sampler.join()
     if proc.returncode != 0:
         raise RuntimeError("nst-course failed: %s" % proc.stderr.read())
-    return first, total, usage.ru_maxrss / 1024.0
+    return first, total, peak["VmHWM:"] / 1024.0, peak["RssAnon:"] / 1024.0
+
+
+def lbfgs_report(height, width, adam_iterations=200, max_lbfgs=1000):
+    """Wall time for L-BFGS to reach the total cost Adam reaches after ``adam_iterations``
+    steps from the same start image (the main job's graph, true-shape random weights); only
+    the optimisers' own time is counted, not the cost checks between L-BFGS iterations."""
+    from nst_course.images import generate_noise_image
+
+    weights = random_vgg_weights(include_fc=False, seed=0)
+    rng = np.random.default_rng(0)
+    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    start = generate_noise_image(content, seed=1)
+    prepared = Prepared(None, None, content, [style], weights)
+    out = {"size": "%dx%d" % (height, width), "adam_iterations": adam_iterations}
+    for optimizer in ("adam", "lbfgs"):
+        graph = tf.Graph()
+        with graph.as_default(), tf1.Session(graph=graph) as sess:
+            handles = build(RunOptions(width=width, height=height, optimizer=optimizer), prepared, sess)
+            sess.run(tf1.global_variables_initializer())
+            sess.run(handles.model["input"].assign(start))
+            if optimizer == "adam":
+                t = time.perf_counter()
+                for _ in range(adam_iterations):
+                    sess.run(handles.train_step)
+                out["adam_s"] = time.perf_counter() - t
+                target = out["adam_final_cost"] = float(sess.run(handles.J))
+                continue
+            stepper = handles.train_step.stepper(sess, max_lbfgs)
+            spent, it, cost = 0.0, 0, float("inf")
+            while cost > target and it < max_lbfgs:
+                t = time.perf_counter()
+                running = stepper.step()
+                spent += time.perf_counter() - t
+                it += 1
+                cost = float(sess.run(handles.J))
+                if not running:
+                    break
+            stepper.close()
+            out.update(lbfgs_s=spent, lbfgs_iterations=it, lbfgs_final_cost=cost,
+                       lbfgs_reached=cost <= target, ratio_lbfgs_adam=spent / out["adam_s"])
+    return out
 
 
 def cli_report(iterations):
@@ -166,15 +278,16 @@ def cli_report(iterations):
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         mat = os.path.join(tmp, "imagenet-vgg-verydeep-19.mat")
-        write_matconvnet(mat, random_vgg_weights(seed=0))  # true shapes, fc layers included
+        # true shapes, fc layers included, zlib-compressed like the published file
+        write_matconvnet(mat, random_vgg_weights(seed=0), do_compression=True)
         size_mb = os.path.getsize(mat) / 2**20
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
-        common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0", "--quiet"]
-        common = [a for a in common if a != "--quiet"]
+        common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0"]
         for label in ("full .mat", "cache"):
             out = os.path.join(tmp, "out-" + label.replace(" ", "").replace(".", ""))
-            first, total, rss = run_cli(common + ["--output-dir", out], env)
-            rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss}
+            first, total, rss, anon = run_cli(common + ["--output-dir", out], env)
+            rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss,
+                           "peak_anon_mib": anon}
     return {"mat_size_mib": size_mb, "iterations": iterations, "runs": rows}
 
 
@@ -187,6 +300,9 @@ def main(argv=None):
                         "interleaved so that the machine's drift hits all alike")
     parser.add_argument("--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)")
     parser.add_argument("--cli-iterations", type=int, default=20)
+    parser.add_argument("--lbfgs", action="store_true",
+                        help="also time L-BFGS to Adam's cost after 200 iterations (at --lbfgs-size)")
+    parser.add_argument("--lbfgs-size", default="150x200", help="HEIGHTxWIDTH of the L-BFGS race")
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
     parser.add_argument("--worker", nargs=4, metavar=("KIND", "H", "W", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -209,11 +325,13 @@ def main(argv=None):
     for size in args.sizes.split(","):
         height, width = (int(v) for v in size.lower().split("x"))
         runs = {"ours": [], "course": [], "modern_keras": [], "modern_tfnn": []}
-        for _ in range(args.rounds):
-            for kind in ("ours", "course"):
-                runs[kind].append(_run_worker(kind, height, width, args.repeats))
-            for variant in ("keras", "tfnn"):
-                runs["modern_" + variant].append(time_modern(weights, height, width, args.repeats, variant))
+        kinds = list(runs)
+        for r in range(args.rounds):  # each round in another order: drift hits all alike
+            for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
+                if kind.startswith("modern_"):
+                    runs[kind].append(time_modern(weights, height, width, args.repeats, kind[7:]))
+                else:
+                    runs[kind].append(_run_worker(kind, height, width, args.repeats))
         med = {k: float(np.median([r["s_per_step"] for r in v])) for k, v in runs.items()}
         # "modern" is the faster of the two modern variants: the comparison we must win.
         med["modern"] = min(med["modern_keras"], med["modern_tfnn"])
@@ -228,15 +346,27 @@ def main(argv=None):
             "fraction_of_matmul": gflop / med["ours"] / result["matmul_gflops"],
             "rounds": {k: [r["s_per_step"] for r in v] for k, v in runs.items()},
         }
+        row["paired_in_process"] = paired(height, width, args.repeats)
         result["sizes"][size] = row
         print("%-9s %8.3f %8.3f %8.3f %9.2f %9.2f %11.0f %9.2f" % (
             size, med["ours"], med["course"], med["modern"], row["ratio_ours_modern"],
             row["ratio_ours_course"], row["ours_gflops"], row["fraction_of_matmul"]))
+        print("%-9s ours/course in one process, steps interleaved: %.2f" % (
+            size, row["paired_in_process"]["ratio_ours_course"]))
     if args.cli:
         result["cli"] = cli_report(args.cli_iterations)
         for label, row in result["cli"]["runs"].items():
-            print("nst-course run (%s, %d it.): first cost line %.1f s, total %.1f s, peak RSS %.0f MiB"
-                  % (label, args.cli_iterations, row["first_step_s"], row["total_s"], row["peak_rss_mib"]))
+            print("nst-course run (%s, %d it.): first cost line %.1f s, total %.1f s, peak RSS %.0f MiB "
+                  "(private %.0f MiB)" % (label, args.cli_iterations, row["first_step_s"], row["total_s"],
+                                          row["peak_rss_mib"], row["peak_anon_mib"]))
+    if args.lbfgs:
+        height, width = (int(v) for v in args.lbfgs_size.lower().split("x"))
+        race = result["lbfgs"] = lbfgs_report(height, width)
+        print("L-BFGS vs Adam at %s: Adam %d it. %.1f s to cost %.4g; L-BFGS %d it. %.1f s to %.4g "
+              "(%s); ratio %.2f" % (race["size"], race["adam_iterations"], race["adam_s"],
+                                    race["adam_final_cost"], race["lbfgs_iterations"], race["lbfgs_s"],
+                                    race["lbfgs_final_cost"], "reached" if race["lbfgs_reached"] else "not reached",
+                                    race["ratio_lbfgs_adam"]))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as fh:
         json.dump(result, fh, indent=2)
