@@ -1,0 +1,72 @@
+"""Where the time of one training step goes, op type by op type (TensorFlow step stats).
+
+    python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course]
+
+Builds the main job's graph (``ours``: nst_course.runner.build) or the plain course graph
+(``course``: build_graph) on true-shape random VGG-19 weights, runs a few steps, then one
+traced step, and prints the summed wall time of each op type (ops on the two cores overlap,
+so the sum exceeds the step's wall time).
+"""
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from nst_course._tf import tf, tf1  # noqa: E402
+from nst_course.images import reshape_and_normalize_image  # noqa: E402
+from nst_course.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.synthetic import random_vgg_weights  # noqa: E402
+from nst_course.training import build_graph  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--height", type=int, default=300)
+    parser.add_argument("--width", type=int, default=400)
+    parser.add_argument("--graph", choices=("ours", "course"), default="ours")
+    args = parser.parse_args()
+    weights = random_vgg_weights(include_fc=False)
+    rng = np.random.default_rng(0)
+    content = reshape_and_normalize_image(rng.uniform(0, 255, (args.height, args.width, 3)))
+    style = reshape_and_normalize_image(rng.uniform(0, 255, (args.height, args.width, 3)))
+    graph = tf.Graph()
+    with graph.as_default(), tf1.Session(graph=graph) as sess:
+        if args.graph == "ours":
+            opts = RunOptions(width=args.width, height=args.height)
+            train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
+        else:
+            train_step = build_graph(content, style, weights=weights, sess=sess).train_step
+        sess.run(tf1.global_variables_initializer())
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            sess.run(train_step)
+            times.append(time.perf_counter() - t)
+        print("s/step (median of 5, the first one included): %.3f" % np.median(times))
+        metadata = tf1.RunMetadata()
+        sess.run(train_step, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
+                 run_metadata=metadata)
+    seconds, count = defaultdict(float), defaultdict(int)
+    for device in metadata.step_stats.dev_stats:
+        for node in device.node_stats:
+            label = node.timeline_label
+            kind = label.split(" = ")[1].split("(")[0] if " = " in label else node.node_name
+            seconds[kind] += node.all_end_rel_micros / 1e6
+            count[kind] += 1
+    print("%-36s %9s %5s" % ("op type", "seconds", "ops"))
+    for kind, s in sorted(seconds.items(), key=lambda item: -item[1]):
+        if s >= 1e-4:
+            print("%-36s %9.4f %5d" % (kind, s, count[kind]))
+    print("%-36s %9.4f" % ("sum", sum(seconds.values())))
+
+
+if __name__ == "__main__":
+    main()
