@@ -283,9 +283,13 @@ def cli_report(iterations):
         size_mb = os.path.getsize(mat) / 2**20
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
         common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0"]
-        for label in ("full .mat", "cache"):
-            out = os.path.join(tmp, "out-" + label.replace(" ", "").replace(".", ""))
-            first, total, rss, anon = run_cli(common + ["--output-dir", out], env)
+        runs = (("full .mat", []), ("cache", []), ("full .mat, --low-memory", ["--low-memory"]),
+                ("cache, --low-memory", ["--low-memory"]))
+        for n, (label, extra) in enumerate(runs):
+            if n == 2:  # the full .mat again: a fresh cache folder
+                env["XDG_CACHE_HOME"] = os.path.join(tmp, "cache2")
+            out = os.path.join(tmp, "out%d" % n)
+            first, total, rss, anon = run_cli(common + extra + ["--output-dir", out], env)
             rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss,
                            "peak_anon_mib": anon}
     return {"mat_size_mib": size_mb, "iterations": iterations, "runs": rows}

@@ -35,7 +35,7 @@ FORMAT = 1
 #: Options that only schedule the work or its reports: on --resume a value given now (one
 #: that differs from the default) wins over the saved one.
 SCHEDULE = ("iterations", "print_every", "save_every", "checkpoint_every", "quiet", "output_dir",
-            "max_pixels")
+            "max_pixels", "low_memory")
 #: Options not stored (they do not describe the run).
 NOT_STORED = ("resume",)
 #: How weights that are not a path (an in-memory VGGWeights) are recorded.

@@ -172,6 +172,8 @@ def add_run_parser(sub):
                    % ",".join("%s:%g" % (name, w) for name, w in STYLE_LAYERS))
     b.add_argument("--style-scale", type=positive_float, default=1.0,
                    help="extract style from the style image resized by this factor")
+    b.add_argument("--low-memory", action="store_true",
+                   help="hold the VGG weights in variables: about half the memory, about 15-20%% slower")
     b.add_argument("--checkpoint-every", type=non_negative_int, default=0,
                    help="write resumable state every N iterations (0: off)")
     b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")

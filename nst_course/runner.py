@@ -75,6 +75,10 @@ class RunOptions:
     checkpoint_every: int = 0
     resume: Optional[str] = None
     max_pixels: int = MAX_PIXELS  # largest input image accepted (nst_course.images)
+    # Weights in variables instead of the course's constants: about half the memory
+    # (TensorFlow copies constants into every executor and oneDNN caches reordered constant
+    # kernels), about 15-20% slower (oneDNN reorders variable kernels at every step).
+    low_memory: bool = False
 
 
 @dataclass
@@ -143,7 +147,7 @@ def build(opts, prepared, sess):
     from . import styles
 
     model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling,
-                      weights_as="variable")
+                      weights_as="variable" if opts.low_memory else "constant")
     styles.check_layers(model, opts.content_layer, opts.style_layers)
     extra = {}
     with sess.as_default():

@@ -46,14 +46,15 @@ def reference_costs(opts):
     return rows
 
 
-def test_main_job_costs_match_the_plain_course_graph(tiny_mat, tmp_path):
+@pytest.mark.parametrize("low_memory", [False, True])
+def test_main_job_costs_match_the_plain_course_graph(tiny_mat, tmp_path, low_memory):
     import imageio.v2 as imageio
 
     imageio.imwrite(tmp_path / "c.png", random_image(48, 64, seed=11))
     imageio.imwrite(tmp_path / "s.png", random_image(48, 64, seed=12)[:, ::-1])
     opts = RunOptions(content=str(tmp_path / "c.png"), style=[str(tmp_path / "s.png")],
                       output_dir=str(tmp_path / "out"), iterations=41, width=64, height=48,
-                      seed=3, weights=tiny_mat, quiet=True)
+                      seed=3, weights=tiny_mat, quiet=True, low_memory=low_memory)
     run(opts)
     with open(tmp_path / "out" / "costs.csv") as fh:
         got = [[float(v) for v in row] for row in list(csv.reader(fh))[1:]]
