@@ -172,6 +172,7 @@ def time_modern(weights, height, width, repeats, variant):
 
 
 def matmul_gflops(n=4096, repeats=5):
+    """GFLOP/s of an (n, n) x (n, n) fp32 matmul: the machine's yardstick."""
     graph = tf.Graph()
     with graph.as_default():
         rng = np.random.default_rng(0)
@@ -180,13 +181,8 @@ def matmul_gflops(n=4096, repeats=5):
         c = tf.reduce_sum(tf.matmul(a, b))
         with tf1.Session(graph=graph) as sess:
             sess.run(tf1.global_variables_initializer())
-            sess.run(c)
-            times = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                sess.run(c)
-                times.append(time.perf_counter() - t)
-    return 2.0 * n**3 / float(np.median(times)) / 1e9
+            seconds, _ = _median_step(sess, c, repeats)
+    return 2.0 * n**3 / seconds / 1e9
 
 
 def run_cli(args_list, env):

@@ -22,7 +22,6 @@ import numpy as np
 
 from ._tf import tf
 
-from .costs import layer_style_cost_from_grams, unroll_activations
 from .errors import OptionError
 
 tf1 = tf.compat.v1

@@ -14,7 +14,6 @@ from ._tf import tf
 
 from . import registry
 from .config import CONFIG
-from .layers import conv_part
 from .weights import expected_names, validate
 
 tf1 = tf.compat.v1

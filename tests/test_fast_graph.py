@@ -13,7 +13,6 @@ import pytest
 import tensorflow as tf
 
 from nst_course import STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
-from nst_course.images import reshape_and_normalize_image
 from nst_course.runner import RunOptions, initial_image, prepare, run
 from nst_course.vgg import load_vgg_model
 
