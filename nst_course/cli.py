@@ -25,24 +25,23 @@ class UsageError(OptionError):
 # --------------------------------------------------------------------------- value parsers
 
 
-def positive_int(text):
+def _int(text, minimum):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
+    if value < minimum:
+        raise argparse.ArgumentTypeError(
+            "%r must be %s" % (text, "greater than 0" if minimum == 1 else "0 or more"))
     return value
+
+
+def positive_int(text):
+    return _int(text, 1)
 
 
 def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
-    return value
+    return _int(text, 0)
 
 
 def _float(text):
@@ -253,7 +252,6 @@ def _quiet_tensorflow(args=None):
     ``--debug`` shows all of it.
     """
     debug = bool(getattr(args, "debug", False))
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1"))
     if debug or getattr(args, "command", None) != "run":
         return
     from .quiet import import_tensorflow_quietly

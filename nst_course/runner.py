@@ -1,9 +1,10 @@
 """The main job behind ``nst-course run``: images in, stylised image and reports out.
 
-With default options this is exactly the course's pipeline (``build_graph`` + ``model_nn``'s
-loop): CONFIG's 400x300, alpha 10, beta 40, Adam(2.0), 200 iterations, noise ratio 0.6,
-conv4_2 and the five style layers, a save every 20 iterations. Options beyond the course
-are opt-in and leave that default result unchanged.
+With default options this is the course's pipeline (``build_graph`` + ``model_nn``'s loop):
+CONFIG's 400x300, alpha 10, beta 40, Adam(2.0), 200 iterations, noise ratio 0.6, conv4_2 and
+the five style layers, a save every 20 iterations; its costs are arranged for speed
+(:mod:`nst_course.fastcosts`) and equal the course graph's to float32 rounding. Options
+beyond the course are opt-in and leave that default result unchanged.
 
 Layout of this module (each part has one job):
   RunOptions  -- every option of the main job, with the course's defaults

@@ -58,3 +58,15 @@ def random_image(height, width, seed=0):
     base = np.stack([x * 255.0 / max(width - 1, 1), y * 255.0 / max(height - 1, 1),
                      np.full((height, width), 128.0)], axis=-1)
     return np.clip(base + rng.normal(0, 30, base.shape), 0, 255).astype(np.uint8)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli_env():
+    """Environment for running ``python -m nst_course`` in a subprocess from the checkout."""
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command itself must keep TensorFlow quiet
+    env.pop("NST_VGG_MODEL", None)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env

@@ -15,9 +15,8 @@ from PIL import Image
 
 from nst_course.synthetic import tiny_weights, write_matconvnet
 
-from .conftest import random_image
+from .conftest import ROOT, cli_env, random_image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WIDTH, HEIGHT, ITERATIONS, PRINT_EVERY, SAVE_EVERY = 40, 32, 6, 2, 3
 SAVED = [i for i in range(ITERATIONS) if i % SAVE_EVERY == 0]  # 0.png, 3.png
 REPORTS = ["generated_image.jpg", "costs.csv", "costs.png", "summary.png", "progress.gif"]
@@ -25,25 +24,18 @@ CHATTER = ("absl::InitializeLog", "oneDNN custom operations", "cudart_stub", "cu
            "is deprecated", "I0000", "W0000")
 
 
-def _env():
-    env = dict(os.environ)
-    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command itself must keep TensorFlow quiet
-    env.pop("NST_VGG_MODEL", None)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
 
 def nst(*args, **kwargs):
     """Run ``python -m nst_course ARGS`` and return the CompletedProcess (text)."""
     return subprocess.run([sys.executable, "-m", "nst_course"] + list(args), cwd=ROOT,
-                          env=_env(), capture_output=True, text=True, timeout=300, **kwargs)
+                          env=cli_env(), capture_output=True, text=True, timeout=300, **kwargs)
 
 
 def nst_on_terminal(*args):
     """Run ``python -m nst_course ARGS`` with stdout on a pseudo-terminal; (rc, stdout, stderr)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + list(args), cwd=ROOT,
-                            env=_env(), stdout=slave, stderr=subprocess.PIPE)
+                            env=cli_env(), stdout=slave, stderr=subprocess.PIPE)
     os.close(slave)
     chunks = []
 

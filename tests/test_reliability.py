@@ -24,22 +24,14 @@ from PIL import Image
 from nst_course.errors import ImageError, NSTError, OptionError, describe, exit_status
 from nst_course.images import MAX_PIXELS, MIN_SIDE, load_image
 
-from .conftest import random_image
+from .conftest import ROOT, cli_env, random_image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 W, H = 40, 32  # output size of the runs here
 ERROR = "nst-course: error: "
 
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _env():
-    env = dict(os.environ)
-    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command itself must keep TensorFlow quiet
-    env.pop("NST_VGG_MODEL", None)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def nst(*args, cwd=None, unprivileged=False):
@@ -54,7 +46,7 @@ def nst(*args, cwd=None, unprivileged=False):
             pytest.skip("running as root without setpriv: file permissions cannot be tested")
         prefix = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
     return subprocess.run(prefix + [sys.executable, "-m", "nst_course"] + [str(a) for a in args],
-                          cwd=cwd or ROOT, env=_env(), capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=cli_env(), capture_output=True, text=True,
                           timeout=300)
 
 
