@@ -7,8 +7,9 @@ Run by hand (never a timed test in CI), on a quiet machine, from the repository 
 
 In one process and one sitting it:
   * builds the project's graph (nst_course.runner.build, exactly what ``nst-course run``
-    trains) on true-shape VGG-19 weights with random values (speed does not depend on them),
-    times the Adam train step (2 warm-up steps, then the median of --repeats);
+    trains, in a process set up as the command line sets up its own: see ``worker_env``) on
+    true-shape VGG-19 weights with random values (speed does not depend on them), times the
+    Adam train step (2 warm-up steps, then the median of --repeats);
   * times, in fresh processes and interleaved rounds, the plain course graph (build_graph)
     and the same computation written the modern way (tf.function with Keras layers, and with
     plain tf.nn ops; benchmarks/modern_tf2.py), comparing against the faster modern variant;
@@ -16,9 +17,11 @@ In one process and one sitting it:
     FLOPs counted from the layers actually computed (forward convs, their input gradients,
     the Gram matrices and their gradients);
   * with --cli, runs ``nst-course run`` on the demo pair with a full-size synthetic .mat
-    (fc layers included, as large as the real file) and again from the conv-layer cache,
-    reporting wall time to the first cost line, total wall time and peak resident memory
-    (and its private part: TensorFlow's shared libraries alone are ~480 MB of RSS);
+    (fc layers included, as large as the real file), again from the conv-layer cache, and
+    from the cache with the weights as the course's constants (oneDNN's frozen-weights mode
+    off, see nst_course.onednn), reporting wall time to the first cost line, total wall time
+    and peak resident memory (and its private part: TensorFlow's shared libraries alone are
+    ~480 MB of RSS);
   * with --lbfgs, the wall time L-BFGS needs to reach the cost Adam has after 200
     iterations from the same start, as a ratio to Adam's time.
 Results go to benchmarks/results/speed.json (and a table on stdout).
@@ -40,6 +43,12 @@ import numpy as np  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
+
+from nst_course.onednn import FROZEN_WEIGHTS_VAR, assume_frozen_weights  # noqa: E402
+
+# This process times "ours" in the in-process pairing: as ``nst-course run`` runs it (the
+# plain course graph's constants take the same path with or without the mode).
+assume_frozen_weights()
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
@@ -148,9 +157,22 @@ def paired(height, width, repeats):
             "ratio_ours_course": float(np.median(ratios))}
 
 
+def worker_env(kind):
+    """The environment of a timing subprocess. 'ours' runs as ``nst-course run`` does: oneDNN's
+    frozen-weights mode on (nst_course.onednn) and glibc's malloc arenas capped at 2 (the
+    command line's ``_limit_malloc_arenas``); the others as a user would run them."""
+    env = dict(os.environ)
+    env.pop(FROZEN_WEIGHTS_VAR, None)
+    if kind == "ours":
+        env[FROZEN_WEIGHTS_VAR] = "1"
+        env.setdefault("MALLOC_ARENA_MAX", "2")
+    return env
+
+
 def _run_worker(kind, height, width, repeats):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", kind, str(height),
-                          str(width), str(repeats)], check=True, capture_output=True, text=True)
+                          str(width), str(repeats)], check=True, capture_output=True, text=True,
+                         env=worker_env(kind))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -166,7 +188,7 @@ def time_modern(weights, height, width, repeats, variant):
         out = subprocess.run(
             [sys.executable, os.path.join(HERE, "modern_tf2.py"), path, str(height), str(width), str(repeats),
              variant],
-            check=True, capture_output=True, text=True,
+            check=True, capture_output=True, text=True, env=worker_env("modern"),
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -279,13 +301,13 @@ def cli_report(iterations):
         size_mb = os.path.getsize(mat) / 2**20
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
         common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0"]
-        runs = (("full .mat", []), ("cache", []), ("full .mat, --low-memory", ["--low-memory"]),
-                ("cache, --low-memory", ["--low-memory"]))
-        for n, (label, extra) in enumerate(runs):
-            if n == 2:  # the full .mat again: a fresh cache folder
-                env["XDG_CACHE_HOME"] = os.path.join(tmp, "cache2")
+        # the last run: the weights as the course's constants (frozen-weights mode off), to
+        # show what the variables save
+        runs = (("full .mat", {}), ("cache", {}), ("cache, constant weights", {FROZEN_WEIGHTS_VAR: "0"}))
+        for n, (label, extra_env) in enumerate(runs):
             out = os.path.join(tmp, "out%d" % n)
-            first, total, rss, anon = run_cli(common + extra + ["--output-dir", out], env)
+            env.pop(FROZEN_WEIGHTS_VAR, None)
+            first, total, rss, anon = run_cli(common + ["--output-dir", out], dict(env, **extra_env))
             rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss,
                            "peak_anon_mib": anon}
     return {"mat_size_mib": size_mb, "iterations": iterations, "runs": rows}

@@ -172,7 +172,8 @@ def add_run_parser(sub):
     b.add_argument("--style-scale", type=positive_float, default=1.0,
                    help="extract style from the style image resized by this factor")
     b.add_argument("--low-memory", action="store_true",
-                   help="hold the VGG weights in variables: about half the memory, about 15-20%% slower")
+                   help="hold the VGG weights in variables even with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 "
+                   "(by default they are: see the README's speed and memory section)")
     b.add_argument("--checkpoint-every", type=non_negative_int, default=0,
                    help="write resumable state every N iterations (0: off)")
     b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
@@ -301,6 +302,9 @@ def main(argv=None):
             preflight(args)
         if getattr(args, "command", None) == "run":
             _limit_malloc_arenas()
+            from .onednn import assume_frozen_weights
+
+            assume_frozen_weights()  # the VGG weights never change (nst_course.onednn)
         _quiet_tensorflow(args)
         return args.handler(args) or 0
     except SystemExit:

@@ -7,7 +7,9 @@ tests/test_fast_graph.py against the plain course graph), fewer and cheaper ops 
   graph holds the (n_C, n_C) matrices, not the style activations.
 * G^(G) = A A^T with A = unroll(a_G) of shape (n_C, n_H n_W) is computed as F^T F with
   F = reshape(a_G, (n_H n_W, n_C)) (A = F^T), in one matmul with ``transpose_a``: no
-  transposed copy of the activations, forward or backward.
+  transposed copy of the activations, forward or backward. Its gradient is written out as
+  dJ/dF = F (dJ/dG + dJ/dG^T): one (n_H n_W, n_C) x (n_C, n_C) matmul, where TensorFlow's
+  generic MatMul gradient takes two (one per operand, both F) and adds the two results.
 * J_content = 1/(4 n_H n_W n_C) * sum((a_C - a_G)^2) is written with ``tf.nn.l2_loss``
   (sum(x^2) / 2), whose gradient is one multiply instead of a broadcast and three
   elementwise ops on the whole layer.
@@ -20,11 +22,21 @@ import numpy as np
 from ._tf import tf
 
 
+@tf.custom_gradient
+def _gram(F):
+    """G = F^T F for F (n, n_C); its gradient dJ/dF = F (dJ/dG + dJ/dG^T) in one matmul."""
+
+    def grad(dG):
+        return tf.matmul(F, dG + tf.transpose(dG))
+
+    return tf.matmul(F, F, transpose_a=True), grad
+
+
 def gram_of_activations(a_G):
     """G = A A^T for activations a_G (1, n_H, n_W, n_C), as F^T F, F = (n_H n_W, n_C): (n_C, n_C)."""
     _, n_H, n_W, n_C = a_G.get_shape().as_list()
     F = tf.reshape(a_G, [n_H * n_W, n_C])
-    return tf.matmul(F, F, transpose_a=True)
+    return _gram(F)
 
 
 def gram_of_array(a):

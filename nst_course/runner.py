@@ -38,7 +38,7 @@ from .images import MAX_PIXELS
 from .progress import Progress
 from .checks import check_options, check_output_dir, output_names
 from .safety import StepWatch, save_on_interrupt
-from .vgg import build_vgg, initialize_weights
+from .vgg import build_vgg, initialize_weights, release_weight_values
 
 tf1 = tf.compat.v1
 
@@ -76,9 +76,10 @@ class RunOptions:
     checkpoint_every: int = 0
     resume: Optional[str] = None
     max_pixels: int = MAX_PIXELS  # largest input image accepted (nst_course.images)
-    # Weights in variables instead of the course's constants: about half the memory
-    # (TensorFlow copies constants into every executor and oneDNN caches reordered constant
-    # kernels), about 15-20% slower (oneDNN reorders variable kernels at every step).
+    # Weights in variables instead of the course's constants even where oneDNN's
+    # frozen-weights mode is off (``weights_as``; the command line turns the mode on and then
+    # holds them in variables anyway, see nst_course.onednn): about half the memory, but
+    # without the mode oneDNN runs variable kernels on a slower path.
     low_memory: bool = False
 
 
@@ -146,24 +147,29 @@ def build(opts, prepared, sess):
     ``train_step`` an :class:`~nst_course.lbfgs.LBFGS` instead of Adam's update op.
     """
     from . import styles
+    from .vgg import deepest
 
+    names = [opts.content_layer] + [name for name, _ in opts.style_layers]
     model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling,
-                      weights_as="variable" if opts.low_memory else "constant")
+                      weights_as=weights_as(opts), upto=deepest(prepared.weights, names, opts.pooling))
     styles.check_layers(model, opts.content_layer, opts.style_layers)
     extra = {}
-    with sess.as_default():
-        initialize_weights(sess)
-        sess.run(model["input"].assign(prepared.content))
-        out = model[opts.content_layer]
-        a_C = sess.run(out)
-        J_content = fastcosts.content_cost(a_C, out)
+    out = model[opts.content_layer]
+    # a_C and a_S come from a session of their own: its executors (and the kernels' cached
+    # copies of the weights) are freed before training starts.
+    with tf1.Session(graph=sess.graph, config=session_config()) as once:
+        initialize_weights(once)
+        once.run(model["input"].assign(prepared.content))
+        a_C = once.run(out)
         if not styles.uses_targets(opts):  # the course's: a_S with the style image assigned
-            sess.run(model["input"].assign(prepared.styles[0]))
-            a_S = sess.run({name: model[name] for name, _ in opts.style_layers})
+            once.run(model["input"].assign(prepared.styles[0]))
+            a_S = once.run({name: model[name] for name, _ in opts.style_layers})
             extra["style_targets"] = {name: fastcosts.gram_of_array(a) for name, a in a_S.items()}
-        else:
-            extra["style_targets"] = _style_targets(opts, prepared, model)
-        J_style = fastcosts.style_cost(model, opts.style_layers, extra["style_targets"])
+    if styles.uses_targets(opts):
+        extra["style_targets"] = _style_targets(opts, prepared, model)
+    initialize_weights(sess)
+    J_content = fastcosts.content_cost(a_C, out)
+    J_style = fastcosts.style_cost(model, opts.style_layers, extra["style_targets"])
     J = total_cost(J_content, J_style, alpha=opts.alpha, beta=opts.beta)
     if opts.tv_weight > 0:
         from .costs import total_variation_cost
@@ -179,6 +185,15 @@ def build(opts, prepared, sess):
     else:
         train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
     return RunGraph(model, J, J_content, J_style, train_step, extra)
+
+
+def weights_as(opts):
+    """How the main job holds the VGG weights: ``'variable'`` with ``--low-memory`` or when
+    oneDNN's frozen-weights mode is on (as in ``nst-course run``, see
+    :mod:`nst_course.onednn`), else the course's ``'constant'``. Same numbers either way."""
+    from .onednn import frozen_weights_active
+
+    return "variable" if opts.low_memory or frozen_weights_active() else "constant"
 
 
 def _style_targets(opts, prepared, model):
@@ -257,19 +272,66 @@ def save_result(opts, graph, path, image):
     return save_image(path, image)
 
 
-def optimize(opts, graph, sess, start_image, log, progress=None):
+class CostLines:
+    """The cost lines and saves of the iteration loop, each from the right forward pass.
+
+    The course prints the costs *after* step i (``model_nn`` runs the train step, then J).
+    Adam's next step computes exactly those costs in its own forward pass, so the line (and
+    save) of iteration i is written from step i + 1's run (:attr:`StepWatch.before`) instead of
+    an extra forward pass; :meth:`flush` makes that pass only where no next step comes (the
+    last iteration, a checkpoint, an interruption) and for L-BFGS.
+    """
+
+    def __init__(self, opts, graph, sess, log, progress):
+        self.opts, self.graph, self.sess, self.log, self.progress = opts, graph, sess, log, progress
+        self.pending = None  # (iteration, want_costs, want_save) waiting for the next step
+
+    def due(self, i, deferred):
+        """Iteration ``i`` is done: write its line/save now or (``deferred``) after the next step."""
+        want_costs = i % self.opts.print_every == 0
+        want_save = self.opts.save_every > 0 and i % self.opts.save_every == 0
+        if want_costs or want_save:
+            self.pending = (i, want_costs, want_save)
+            if not deferred:
+                self.flush()
+
+    def from_step(self, before):
+        """The next step ran: ``before`` = (total, content, style, image) of the pending one."""
+        if self.pending is not None:
+            self.write(*self.pending, *before)
+
+    def flush(self):
+        """Write a pending line/save with a forward pass of its own."""
+        if self.pending is not None:
+            g = self.graph
+            self.write(*self.pending, *self.sess.run([g.J, g.J_content, g.J_style, g.model["input"]]))
+
+    def write(self, i, want_costs, want_save, Jt, Jc, Js, image):
+        self.pending = None
+        if want_costs:
+            self.log.add(i, Jt, Jc, Js)
+            self.progress.clear()
+            _say(self.opts, "Iteration " + str(i) + " :", "total cost = " + str(Jt),
+                 "content cost = " + str(Jc), "style cost = " + str(Js))
+        if want_save:
+            save_result(self.opts, self.graph, os.path.join(self.opts.output_dir, str(i) + ".png"), image)
+
+
+def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
     """Run the iterations; print and log costs every ``print_every``, save every ``save_every``.
 
-    The cost lines are the course's ("Iteration i :", "total cost = ...", ...), printed after
-    step i, as ``model_nn`` does. ``progress`` (a :class:`~nst_course.progress.Progress`)
-    shows iterations done, s/iteration and time left. Returns the final image (1, H, W, 3).
+    The cost lines are the course's ("Iteration i :", "total cost = ...", ...), with the costs
+    after step i, as ``model_nn`` prints them (:class:`CostLines`). ``progress`` (a
+    :class:`~nst_course.progress.Progress`) shows iterations done, s/iteration and time left.
+    Returns the final image (1, H, W, 3).
     """
     if progress is None:
         progress = Progress(opts.iterations, every=opts.print_every, enabled=False)
+    if lines is None:
+        lines = CostLines(opts, graph, sess, log, progress)
     model = graph.model
     sess.run(tf1.global_variables_initializer())
     sess.run(model["input"].assign(start_image))
-    image = start_image
     start = 0
     if opts.resume:  # beyond the course: continue a checkpointed run (nst_course.checkpoint)
         from .checkpoint import restore
@@ -280,35 +342,29 @@ def optimize(opts, graph, sess, start_image, log, progress=None):
         stepper = graph.train_step.stepper(sess, opts.iterations - start,
                                            say=lambda line: (progress.clear(), _say(opts, line)))
     watch = StepWatch(opts, sess, graph)
+    deferred = stepper is None and watch.image_read is not None
     progress.start(done=start)
     for i in range(start, opts.iterations):
         if stepper is None:
             watch.step(i)  # Adam's train_step, watched for NaN/Inf cost (nst_course.safety)
+            lines.from_step(watch.before)
         else:
             watch.step(i, run=stepper.step)
-        want_costs = i % opts.print_every == 0
-        want_save = opts.save_every > 0 and i % opts.save_every == 0
-        if want_costs or want_save:
-            Jt, Jc, Js, image = sess.run([graph.J, graph.J_content, graph.J_style, model["input"]])
-            if want_costs:
-                log.add(i, Jt, Jc, Js)
-                progress.clear()
-                _say(opts, "Iteration " + str(i) + " :", "total cost = " + str(Jt),
-                     "content cost = " + str(Jc), "style cost = " + str(Js))
-            if want_save:
-                save_result(opts, graph, os.path.join(opts.output_dir, str(i) + ".png"), image)
+        lines.due(i, deferred)
         if opts.checkpoint_every and (i + 1) % opts.checkpoint_every == 0:
             from .checkpoint import save as save_checkpoint
 
+            lines.flush()
             save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
         progress.update(i + 1)
+    lines.flush()
     if stepper is not None:
         stepper.close()
     progress.close()
     return sess.run(model["input"])
 
 
-def _state_saver(opts, sess, log):
+def _state_saver(opts, sess, log, lines):
     """On Ctrl-C/SIGTERM with checkpoints on: write the resumable state, return its directory."""
     if not opts.checkpoint_every:
         return None
@@ -316,6 +372,7 @@ def _state_saver(opts, sess, log):
     def save_state(watch):
         from .checkpoint import save as save_checkpoint
 
+        lines.flush()
         save_checkpoint(opts.output_dir, sess, watch.done, opts, getattr(log, "rows", ()))
         return opts.output_dir
 
@@ -339,12 +396,15 @@ def run(opts):
             tf1.set_random_seed(opts.seed)
         with tf1.Session(graph=graph_tf) as sess:
             graph = build(opts, prepared, sess)
+            prepared.weights.drop_arrays()  # the graph holds the weights now
+            release_weight_values(graph_tf)
             log = CostLog(os.path.join(opts.output_dir, "costs.csv"))
             progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
-            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log),
+            lines = CostLines(opts, graph, sess, log, progress)
+            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log, lines),
                                    on_error=progress.close):
                 final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
-                                 progress=progress)
+                                 progress=progress, lines=lines)
     save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)
     from .images import to_uint8
     from .outputs import write_reports

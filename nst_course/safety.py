@@ -153,10 +153,11 @@ def _forward_read(tensor, variable):
 class StepWatch:
     """Run the training step of the main job, one iteration at a time, watching the cost.
 
-    ``step(i)`` runs ``graph.train_step`` and fetches, in the same run, the total cost and
-    the image that cost belongs to (no extra forward pass). A finite cost makes that image
-    the "last finite image"; a NaN or Inf cost saves it as ``<output-dir>/generated_image.jpg``
-    and raises :class:`~nst_course.errors.CostNotFiniteError`.
+    ``step(i)`` runs ``graph.train_step`` and fetches, in the same run, the costs (total,
+    content, style) and the image they belong to: the image *before* the update, i.e. after
+    iteration i - 1 (no extra forward pass); ``before`` keeps them. A finite cost makes that
+    image the "last finite image"; a NaN or Inf cost saves it as
+    ``<output-dir>/generated_image.jpg`` and raises :class:`~nst_course.errors.CostNotFiniteError`.
 
     Signals are held from one ``step`` to the next, so Ctrl-C or SIGTERM takes effect between
     two iterations (never inside a step, a cost line or a save) and ``done`` is exactly the
@@ -172,6 +173,7 @@ class StepWatch:
         self.done = None  # iterations completed (set by the first step)
         self.last_finite = None  # (iteration, image (1, H, W, 3)) with a finite cost
         self.image_read = None
+        self.before = None  # (total, content, style, image) before the last step's update
         if not callable(getattr(graph.train_step, "step", None)) and hasattr(graph.J, "op"):
             self.image_read = _forward_read(graph.J, graph.model["input"])
         self._holding = False
@@ -191,13 +193,13 @@ class StepWatch:
             run()
             self.done = i + 1
             return None
-        fetch = [self.graph.train_step, self.graph.J]
+        fetch = [self.graph.train_step, self.graph.J, self.graph.J_content, self.graph.J_style]
         if self.image_read is not None:
-            fetch.append(self.image_read)
-            _, cost, image = self.sess.run(fetch)
+            _, cost, content, style, image = self.sess.run(fetch + [self.image_read])
         else:
             image = self.sess.run(self.graph.model["input"])
-            _, cost = self.sess.run(fetch)
+            _, cost, content, style = self.sess.run(fetch)
+        self.before = (cost, content, style, image)
         if not _finite(cost):
             self.stop(i, cost)
         if np.all(np.isfinite(image)):

@@ -43,10 +43,34 @@ def _weight(value, name, weights_as):
 
 
 def initialize_weights(sess):
-    """Load the weight variables of ``sess.graph`` (made with ``weights_as="variable"``)."""
+    """Load the weight variables of ``sess.graph`` (made with ``weights_as="variable"``).
+
+    One ``sess.run`` for all of them. Each session of the graph needs this once, before its
+    first run of the network; :func:`release_weight_values` ends it.
+    """
+    initializers, feeds = [], {}
     for var in sess.graph.get_collection(WEIGHT_VARIABLES):
-        initializer, feed, value = registry.lookup(sess.graph, "weight_feed:" + var.name)
-        sess.run(initializer, {feed: value})
+        entry = registry.lookup(sess.graph, "weight_feed:" + var.name)
+        if entry is None or entry[2] is None:
+            raise RuntimeError("the weight values of this graph were released; "
+                               "initialize_weights must come before release_weight_values")
+        initializer, feed, value = entry
+        initializers.append(initializer)
+        feeds[feed] = value
+    if initializers:
+        sess.run(initializers, feeds)
+
+
+def release_weight_values(graph):
+    """Forget the numpy weight values that :func:`initialize_weights` feeds (``graph``'s).
+
+    The variables keep theirs; the arrays (80 MB for VGG-19, or pages of a memory-mapped
+    cache) can then be freed. For a graph whose sessions are all initialised.
+    """
+    for var in graph.get_collection(WEIGHT_VARIABLES):
+        key = "weight_feed:" + var.name
+        initializer, feed, _ = registry.lookup(graph, key)
+        registry.remember(graph, **{key: (initializer, feed, None)})
 
 
 def _conv2d_relu(prev_layer, kernel, bias, name, weights_as="constant"):
@@ -70,14 +94,16 @@ def pool_name(block, pooling="avg"):
 
 
 def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=None,
-              weights_as="constant"):
+              weights_as="constant", upto=None):
     """Build the network from :class:`~nst_course.weights.VGGWeights` in the default graph.
 
     The graph follows the file's own layer list (names and types) up to pool5, so VGG-19 and
     VGG-16 files both work. Returns the course's dict of nodes (``input``, ``conv1_1``, ...,
     ``avgpool5``). ``weights_as="variable"`` holds W and b in variables instead of the
     course's constants (same values, far less memory); call :func:`initialize_weights`
-    with the session before running the graph.
+    with the session before running the graph. ``upto`` (a key of the dict, e.g.
+    ``'conv5_1'``) stops the network after that layer: the layers after it are left out of
+    the graph and the dict.
     """
     if weights_as not in ("constant", "variable"):
         raise ValueError("weights_as must be 'constant' or 'variable', not %r" % (weights_as,))
@@ -95,15 +121,39 @@ def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=No
     prev = input_variable
     for layer in weights.layers[: len(expected_names(weights))]:
         if layer.type == "conv":
+            key = layer.name
             prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name, weights_as)
-            graph[layer.name] = prev
+            graph[key] = prev
         elif layer.type == "pool":
             key = pool_name(int(layer.name[4:]), pooling)
             prev = _pool(prev, pooling, key)
             graph[key] = prev
-        # relu entries are folded into the preceding convolution, as in the course.
+        else:
+            continue  # relu entries are folded into the preceding convolution, as in the course.
+        if key == upto:
+            break
     registry.remember(model=graph)
     return graph
+
+
+def layer_keys(weights, pooling="avg"):
+    """The keys of :func:`build_vgg`'s dict after ``input``, in network order."""
+    keys = []
+    for layer in weights.layers[: len(expected_names(weights))]:
+        if layer.type == "conv":
+            keys.append(layer.name)
+        elif layer.type == "pool":
+            keys.append(pool_name(int(layer.name[4:]), pooling))
+    return keys
+
+
+def deepest(weights, names, pooling="avg"):
+    """The one of ``names`` (keys of the dict) that comes last in the network, or None if
+    one of them is not a layer of it."""
+    keys = layer_keys(weights, pooling)
+    if not names or any(name not in keys for name in names):
+        return None
+    return max(names, key=keys.index)
 
 
 def load_vgg_model(path=None, height=None, width=None, pooling="avg"):

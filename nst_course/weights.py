@@ -102,6 +102,15 @@ class VGGWeights:
         """19 or 16, from the layer names (validated by :func:`validate`)."""
         return 16 if "conv5_4" not in self.names() else 19
 
+    def drop_arrays(self):
+        """Forget the kernels and biases, keeping names, layout and source (for reports).
+
+        For a run whose graph holds its own copy of the weights: frees the arrays (or the
+        pages of a memory-mapped cache). These weights cannot build a network afterwards.
+        """
+        for layer in self.layers:
+            layer.kernel = layer.bias = None
+
 
 # --------------------------------------------------------------------------- lookup
 

@@ -229,7 +229,7 @@ def test_max_pooling_pools_as_numpy_says(tmp_path, tiny_mat, pictures):
     results = {}
     for pooling in ("avg", "max"):
         opts = make_opts(tmp_path, tiny_mat, pictures, pooling=pooling,
-                         style_layers=[("conv1_1", 0.5), ("%spool2" % pooling, 0.5)])
+                         style_layers=[("conv1_1", 0.5), ("%spool4" % pooling, 0.5)])
         _, graph, sess = built(opts)
         model = graph.model
         with sess:

@@ -153,3 +153,33 @@ def test_weights_as_variables_compute_the_same_and_stay_out_of_training(tiny_mat
                             and len(op.get_attr("value").tensor_shape.dim) == 4]
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+def test_upto_stops_the_network_after_that_layer(tiny):
+    """The main job builds only the layers its costs use (conv5_1 for the course's)."""
+    from nst_course.vgg import build_vgg, deepest, layer_keys
+
+    keys = layer_keys(tiny)
+    assert keys[:3] == ["conv1_1", "conv1_2", "avgpool1"] and keys[-1] == "avgpool5"
+    assert layer_keys(tiny, "max")[2] == "maxpool1"
+    assert deepest(tiny, ["conv3_1", "conv4_2", "conv1_1"]) == "conv4_2"
+    assert deepest(tiny, ["conv4_2", "avgpool3"]) == "conv4_2"
+    assert deepest(tiny, ["conv4_2", "conv9_9"]) is None  # the run reports the unknown layer
+    model = build_vgg(tiny, height=32, width=32, upto="conv5_1")
+    assert list(model)[-1] == "conv5_1" and "avgpool4" in model and "conv5_2" not in model
+    names = [op.name for op in tf1.get_default_graph().get_operations()]
+    assert not [n for n in names if n.startswith(("conv5_2", "conv5_3", "conv5_4", "avgpool5"))]
+
+
+def test_released_weight_values_cannot_initialise_a_new_session(tiny):
+    from nst_course.vgg import build_vgg, initialize_weights, release_weight_values
+
+    model = build_vgg(tiny, height=16, width=16, weights_as="variable")
+    graph = tf1.get_default_graph()
+    with tf1.Session() as sess:
+        initialize_weights(sess)
+        release_weight_values(graph)
+        sess.run(model["input"].initializer)
+        assert sess.run(model["conv1_1"]).shape == (1, 16, 16, tiny["conv1_1"].kernel.shape[3])
+    with tf1.Session() as sess, pytest.raises(RuntimeError, match="released"):
+        initialize_weights(sess)
