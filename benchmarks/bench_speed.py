@@ -2,17 +2,19 @@
 
 Run by hand (never a timed test in CI), on a quiet machine, from the repository root:
 
-    python benchmarks/bench_speed.py                     # 300x400, 5 timed steps each
-    python benchmarks/bench_speed.py --sizes 300x400,600x800 --cli
+    python benchmarks/bench_speed.py                     # 300x400, 15 timed steps each
+    python benchmarks/bench_speed.py --sizes 300x400,600x800 --cli --lbfgs
 
-In one process and one sitting it:
-  * builds the project's graph (nst_course.runner.build, exactly what ``nst-course run``
-    trains, in a process set up as the command line sets up its own: see ``worker_env``) on
-    true-shape VGG-19 weights with random values (speed does not depend on them), times the
-    Adam train step (2 warm-up steps, then the median of --repeats);
-  * times, in fresh processes and interleaved rounds, the plain course graph (build_graph)
-    and the same computation written the modern way (tf.function with Keras layers, and with
-    plain tf.nn ops; benchmarks/modern_tf2.py), comparing against the faster modern variant;
+In one sitting it:
+  * builds, each in a live process of its own, the project's graph ("ours":
+    nst_course.runner.build, exactly what ``nst-course run`` trains, in a process set up as
+    the command line sets up its own, see ``worker_env``), the plain course graph
+    (build_graph) and the same computation written the modern way (tf.function with Keras
+    layers, and with plain tf.nn ops: benchmarks/modern_tf2.py), all on the same true-shape
+    VGG-19 weights with random values (speed does not depend on them);
+  * after two warm-up steps each, times one Adam step of each in turn, round after round
+    (``interleaved``): s/step is the median of --steps steps, and each ratio the median of
+    the per-round ratios, ours against the plain graph and against the faster modern variant;
   * times a large fp32 matmul and reports our step's achieved GFLOP/s as a fraction of it,
     FLOPs counted from the layers actually computed (forward convs, their input gradients,
     the Gram matrices and their gradients);
@@ -57,7 +59,8 @@ from nst_course.synthetic import random_vgg_weights  # noqa: E402
 
 
 def step_flops(weights, height, width, opts):
-    """FLOPs of one Adam step: forward convs + input-gradient convs + Gram matmuls (fwd+bwd)."""
+    """FLOPs of one Adam step: forward convs + input-gradient convs + Gram matmuls (fwd+bwd,
+    one matmul each way: nst_course.fastcosts)."""
     used = {opts.content_layer} | {name for name, _ in opts.style_layers}
     names = weights.names()
     last = max(names.index(n) for n in used)
@@ -67,7 +70,7 @@ def step_flops(weights, height, width, opts):
             k, _, cin, cout = layer.kernel.shape
             total += 2 * (2 * h * w * k * k * cin * cout)  # forward + gradient w.r.t. its input
             if layer.name in {n for n, _ in opts.style_layers}:
-                total += 3 * (2 * cout * cout * h * w)  # G = F^T F forward, dG/dF backward
+                total += 2 * (2 * cout * cout * h * w)  # G = F^T F forward, F (dG + dG^T) backward
         elif layer.type == "pool":
             h, w = (h + 1) // 2, (w + 1) // 2
     return total
@@ -84,81 +87,47 @@ def _median_step(sess, train_step, repeats):
     return float(np.median(times)), times
 
 
-def worker(kind, height, width, repeats):
-    """Time one graph in this (fresh) process; print one JSON line.
+def test_images(height, width):
+    rng = np.random.default_rng(0)
+    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    return content, style
+
+
+def serve(kind, height, width):
+    """Build one graph in this (fresh) process, then time one step per ``step`` line on stdin.
 
     kind 'ours': the main job's graph (nst_course.runner.build, what ``nst-course run``
-    trains, with its session configuration); 'course': the plain course graph
-    (``build_graph``: compute_content_cost, compute_style_cost, total_cost, Adam).
+    trains); 'course': the plain course graph (``build_graph``: compute_content_cost,
+    compute_style_cost, total_cost, Adam). Prints ``ready {json}`` after two warm-up steps,
+    then the seconds of each step; ``quit`` ends it.
     """
     from nst_course.training import build_graph
 
     weights = random_vgg_weights(include_fc=False, seed=0)
-    rng = np.random.default_rng(0)
-    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
-    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
+    content, style = test_images(height, width)
     opts = RunOptions(width=width, height=height)
     graph = tf.Graph()
-    with graph.as_default():
-        from nst_course.runner import session_config
-
-        config = session_config() if kind == "ours" else None
-        with tf1.Session(graph=graph, config=config) as sess:
-            if kind == "ours":
-                train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
-            else:
-                train_step = build_graph(content, style, weights=weights, sess=sess).train_step
-            sess.run(tf1.global_variables_initializer())
-            median, times = _median_step(sess, train_step, repeats)
-    print(json.dumps({"s_per_step": median, "times": times,
-                      "step_gflop": step_flops(weights, height, width, opts) / 1e9}))
-
-
-def paired(height, width, repeats):
-    """Ours and the plain course graph in one process, their steps interleaved (ABBA...).
-
-    Separate processes of the same graph differ by up to ~15% here (the machine is shared
-    and each process lays out its memory differently); within one process the two graphs see
-    the same conditions, so the median of the step-by-step ratio is the reliable number.
-    """
-    from nst_course.training import build_graph
-
-    weights = random_vgg_weights(include_fc=False, seed=0)
-    rng = np.random.default_rng(0)
-    content = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
-    style = reshape_and_normalize_image(rng.uniform(0, 255, (height, width, 3)))
-    steps = {}
-    for kind in ("ours", "course"):
-        graph = tf.Graph()
-        with graph.as_default():
-            sess = tf1.Session(graph=graph)
-            if kind == "ours":
-                handles = build(RunOptions(width=width, height=height),
-                                Prepared(None, None, content, [style], weights), sess)
-            else:
-                handles = build_graph(content, style, weights=weights, sess=sess)
-            sess.run(tf1.global_variables_initializer())
-            for _ in range(2):
-                sess.run(handles.train_step)
-            steps[kind] = (sess, handles.train_step)
-    times = {"ours": [], "course": []}
-    for i in range(2 * repeats):
-        order = ("ours", "course") if i % 2 == 0 else ("course", "ours")
-        for kind in order:
-            sess, train_step = steps[kind]
+    with graph.as_default(), tf1.Session(graph=graph) as sess:
+        if kind == "ours":
+            train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
+        else:
+            train_step = build_graph(content, style, weights=weights, sess=sess).train_step
+        sess.run(tf1.global_variables_initializer())
+        for _ in range(2):  # warm-up
+            sess.run(train_step)
+        print("ready " + json.dumps({"step_gflop": step_flops(weights, height, width, opts) / 1e9}),
+              flush=True)
+        for line in sys.stdin:
+            if line.strip() != "step":
+                break
             t = time.perf_counter()
             sess.run(train_step)
-            times[kind].append(time.perf_counter() - t)
-    for sess, _ in steps.values():
-        sess.close()
-    ratios = np.array(times["ours"]) / np.array(times["course"])
-    return {"ours_s_per_step": float(np.median(times["ours"])),
-            "course_s_per_step": float(np.median(times["course"])),
-            "ratio_ours_course": float(np.median(ratios))}
+            print(time.perf_counter() - t, flush=True)
 
 
 def worker_env(kind):
-    """The environment of a timing subprocess. 'ours' runs as ``nst-course run`` does: oneDNN's
+    """The environment of a timing process. 'ours' runs as ``nst-course run`` does: oneDNN's
     frozen-weights mode on (nst_course.onednn) and glibc's malloc arenas capped at 2 (the
     command line's ``_limit_malloc_arenas``); the others as a user would run them."""
     env = dict(os.environ)
@@ -169,28 +138,72 @@ def worker_env(kind):
     return env
 
 
-def _run_worker(kind, height, width, repeats):
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", kind, str(height),
-                          str(width), str(repeats)], check=True, capture_output=True, text=True,
-                         env=worker_env(kind))
-    return json.loads(out.stdout.strip().splitlines()[-1])
+class Server:
+    """A live timing process (``serve`` here, or modern_tf2.py's) that steps on request."""
+
+    def __init__(self, kind, height, width, weights_npz):
+        if kind.startswith("modern_"):
+            cmd = [os.path.join(HERE, "modern_tf2.py"), weights_npz, str(height), str(width), "0",
+                   kind[len("modern_"):], "serve"]
+        else:
+            cmd = [os.path.abspath(__file__), "--serve", kind, str(height), str(width)]
+        self.proc = subprocess.Popen([sys.executable] + cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1, env=worker_env(kind))
+        line = self.proc.stdout.readline()
+        while line and not line.startswith("ready"):
+            line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("%s: the timing process failed to start" % kind)
+        self.info = json.loads(line[len("ready"):].strip() or "{}")
+
+    def step(self):
+        self.proc.stdin.write("step\n")
+        return float(self.proc.stdout.readline())
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait(timeout=60)
 
 
-def time_modern(weights, height, width, repeats, variant):
+def write_weights_npz(weights, path):
+    """The conv layers (and the pool positions) for modern_tf2.py."""
+    arrays = {"names": np.array([l.name for l in weights.layers if l.type in ("conv", "pool")])}
+    for layer in weights.layers:
+        if layer.type == "conv":
+            arrays[layer.name + "_W"] = layer.kernel
+            arrays[layer.name + "_b"] = layer.bias
+    np.savez(path, **arrays)
+
+
+def interleaved(kinds, height, width, steps, weights):
+    """Time ``steps`` steps of each kind, all processes alive, one step at a time in turn.
+
+    Each kind runs in a process of its own (its own runtime: TF1 session or TF2 eager +
+    tf.function), built one after the other; then round after round each takes one step
+    while the others wait (blocked on a pipe, not computing), the order rotating per round.
+    The machine's drift, which makes separate runs of the *same* graph differ by up to 15%
+    here, then hits all kinds alike, and the ratio of two kinds' steps within a round is the
+    steady measure. Returns {kind: [seconds per round]} and the step's GFLOP.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "w.npz")
-        arrays = {"names": np.array([l.name for l in weights.layers if l.type in ("conv", "pool")])}
-        for layer in weights.layers:
-            if layer.type == "conv":
-                arrays[layer.name + "_W"] = layer.kernel
-                arrays[layer.name + "_b"] = layer.bias
-        np.savez(path, **arrays)
-        out = subprocess.run(
-            [sys.executable, os.path.join(HERE, "modern_tf2.py"), path, str(height), str(width), str(repeats),
-             variant],
-            check=True, capture_output=True, text=True, env=worker_env("modern"),
-        )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        npz = os.path.join(tmp, "weights.npz")
+        write_weights_npz(weights, npz)
+        servers = {}
+        try:
+            for kind in kinds:
+                servers[kind] = Server(kind, height, width, npz)
+            times = {kind: [] for kind in kinds}
+            for r in range(steps):
+                for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
+                    times[kind].append(servers[kind].step())
+        finally:
+            for server in servers.values():
+                server.close()
+    return times, servers["ours"].info["step_gflop"]
 
 
 def matmul_gflops(n=4096, repeats=5):
@@ -316,65 +329,55 @@ def cli_report(iterations):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300x400", help="HEIGHTxWIDTH[,HEIGHTxWIDTH...]")
-    parser.add_argument("--repeats", type=int, default=5, help="timed steps per round (after 2 warm-up)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of (ours, plain course graph, modern), each in fresh processes, "
-                        "interleaved so that the machine's drift hits all alike")
+    parser.add_argument("--steps", type=int, default=15,
+                        help="timed steps of each kind (after 2 warm-up), taken in turn")
     parser.add_argument("--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)")
     parser.add_argument("--cli-iterations", type=int, default=20)
     parser.add_argument("--lbfgs", action="store_true",
                         help="also time L-BFGS to Adam's cost after 200 iterations (at --lbfgs-size)")
     parser.add_argument("--lbfgs-size", default="150x200", help="HEIGHTxWIDTH of the L-BFGS race")
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
-    parser.add_argument("--worker", nargs=4, metavar=("KIND", "H", "W", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=3, metavar=("KIND", "H", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        kind, height, width, repeats = args.worker
-        return worker(kind, int(height), int(width), int(repeats))
+    if args.serve:
+        kind, height, width = args.serve
+        return serve(kind, int(height), int(width))
 
     weights = random_vgg_weights(include_fc=False, seed=0)
     result = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                     "tensorflow": tf.__version__},
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "method": "median s/step of --repeats steps per round; median over --rounds interleaved rounds",
+        "method": "each kind in a live process of its own, one step each in turn (rotating order); "
+                  "s/step: median of --steps steps; ratios: median of the per-round ratios",
         "matmul_gflops": matmul_gflops(),
         "sizes": {},
     }
     print("fp32 matmul 4096^3: %.0f GFLOP/s" % result["matmul_gflops"])
     print("%-9s %8s %8s %8s %9s %9s %11s %9s" % ("size", "ours s", "course s", "modern s", "ours/mod",
                                                  "ours/crs", "ours GF/s", "of matmul"))
+    kinds = ["ours", "course", "modern_keras", "modern_tfnn"]
     for size in args.sizes.split(","):
         height, width = (int(v) for v in size.lower().split("x"))
-        runs = {"ours": [], "course": [], "modern_keras": [], "modern_tfnn": []}
-        kinds = list(runs)
-        for r in range(args.rounds):  # each round in another order: drift hits all alike
-            for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
-                if kind.startswith("modern_"):
-                    runs[kind].append(time_modern(weights, height, width, args.repeats, kind[7:]))
-                else:
-                    runs[kind].append(_run_worker(kind, height, width, args.repeats))
-        med = {k: float(np.median([r["s_per_step"] for r in v])) for k, v in runs.items()}
+        times, gflop = interleaved(kinds, height, width, args.steps, weights)
+        med = {k: float(np.median(v)) for k, v in times.items()}
         # "modern" is the faster of the two modern variants: the comparison we must win.
-        med["modern"] = min(med["modern_keras"], med["modern_tfnn"])
-        gflop = runs["ours"][0]["step_gflop"]
+        fastest = min(("modern_keras", "modern_tfnn"), key=med.get)
+        ratio = {k: float(np.median(np.array(times["ours"]) / np.array(times[k]))) for k in kinds[1:]}
         row = {
             "ours_s_per_step": med["ours"], "course_s_per_step": med["course"],
-            "modern_s_per_step": med["modern"], "modern_keras_s_per_step": med["modern_keras"],
-            "modern_tfnn_s_per_step": med["modern_tfnn"],
-            "ratio_ours_modern": med["ours"] / med["modern"],
-            "ratio_ours_course": med["ours"] / med["course"],
+            "modern_s_per_step": med[fastest], "modern_variant": fastest[len("modern_"):],
+            "modern_keras_s_per_step": med["modern_keras"], "modern_tfnn_s_per_step": med["modern_tfnn"],
+            "ratio_ours_modern": ratio[fastest], "ratio_ours_course": ratio["course"],
+            "ratio_ours_modern_keras": ratio["modern_keras"], "ratio_ours_modern_tfnn": ratio["modern_tfnn"],
             "step_gflop": gflop, "ours_gflops": gflop / med["ours"],
             "fraction_of_matmul": gflop / med["ours"] / result["matmul_gflops"],
-            "rounds": {k: [r["s_per_step"] for r in v] for k, v in runs.items()},
+            "steps": times,
         }
-        row["paired_in_process"] = paired(height, width, args.repeats)
         result["sizes"][size] = row
         print("%-9s %8.3f %8.3f %8.3f %9.2f %9.2f %11.0f %9.2f" % (
-            size, med["ours"], med["course"], med["modern"], row["ratio_ours_modern"],
+            size, med["ours"], med["course"], med[fastest], row["ratio_ours_modern"],
             row["ratio_ours_course"], row["ours_gflops"], row["fraction_of_matmul"]))
-        print("%-9s ours/course in one process, steps interleaved: %.2f" % (
-            size, row["paired_in_process"]["ratio_ours_course"]))
     if args.cli:
         result["cli"] = cli_report(args.cli_iterations)
         for label, row in result["cli"]["runs"].items():

@@ -9,9 +9,10 @@ variants:
   tfnn  -- the same network in plain ``tf.nn`` ops inside the ``tf.function`` (faster than
            Keras layers on TF 2.21 here; the benchmark compares against the faster variant).
 
-Prints one JSON line: seconds per step.
+Prints one JSON line: seconds per step; with ``serve`` it prints ``ready`` after two warm-up
+steps and then times one step per ``step`` line on stdin (bench_speed.py's interleaved timing).
 
-    python benchmarks/modern_tf2.py WEIGHTS.npz HEIGHT WIDTH REPEATS [keras|tfnn]
+    python benchmarks/modern_tf2.py WEIGHTS.npz HEIGHT WIDTH REPEATS [keras|tfnn] [serve]
 """
 
 import json
@@ -105,6 +106,15 @@ def main():
 
     for _ in range(2):
         step().numpy()
+    if len(sys.argv) > 6 and sys.argv[6] == "serve":  # bench_speed.py's interleaved timing
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "step":
+                break
+            t = time.perf_counter()
+            step().numpy()
+            print(time.perf_counter() - t, flush=True)
+        return
     times = []
     for _ in range(repeats):
         t = time.perf_counter()

@@ -1,11 +1,12 @@
 """Where the time of one training step goes, op type by op type (TensorFlow step stats).
 
-    python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course]
+    python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course] [--nodes N]
 
-Builds the main job's graph (``ours``: nst_course.runner.build) or the plain course graph
-(``course``: build_graph) on true-shape random VGG-19 weights, runs a few steps, then one
-traced step, and prints the summed wall time of each op type (ops on the two cores overlap,
-so the sum exceeds the step's wall time).
+Builds the main job's graph (``ours``: nst_course.runner.build, in oneDNN's frozen-weights
+mode as ``nst-course run`` runs it) or the plain course graph (``course``: build_graph) on
+true-shape random VGG-19 weights, runs a few steps, then one traced step, and prints the
+summed wall time of each op type (ops on the two cores overlap, so the sum can exceed the
+step's wall time) and, with --nodes, the N slowest single ops.
 """
 
 import argparse
@@ -20,6 +21,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from nst_course.onednn import assume_frozen_weights  # noqa: E402
+
+assume_frozen_weights()  # as nst-course run does (nst_course.onednn)
+
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
 from nst_course.runner import Prepared, RunOptions, build  # noqa: E402
@@ -32,6 +37,7 @@ def main():
     parser.add_argument("--height", type=int, default=300)
     parser.add_argument("--width", type=int, default=400)
     parser.add_argument("--graph", choices=("ours", "course"), default="ours")
+    parser.add_argument("--nodes", type=int, default=0, help="also list the N slowest ops")
     args = parser.parse_args()
     weights = random_vgg_weights(include_fc=False)
     rng = np.random.default_rng(0)
@@ -54,18 +60,23 @@ def main():
         metadata = tf1.RunMetadata()
         sess.run(train_step, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
                  run_metadata=metadata)
-    seconds, count = defaultdict(float), defaultdict(int)
+    seconds, count, nodes = defaultdict(float), defaultdict(int), []
     for device in metadata.step_stats.dev_stats:
         for node in device.node_stats:
             label = node.timeline_label
             kind = label.split(" = ")[1].split("(")[0] if " = " in label else node.node_name
             seconds[kind] += node.all_end_rel_micros / 1e6
             count[kind] += 1
+            nodes.append((node.all_end_rel_micros / 1e6, kind, node.node_name))
     print("%-36s %9s %5s" % ("op type", "seconds", "ops"))
     for kind, s in sorted(seconds.items(), key=lambda item: -item[1]):
         if s >= 1e-4:
             print("%-36s %9.4f %5d" % (kind, s, count[kind]))
     print("%-36s %9.4f" % ("sum", sum(seconds.values())))
+    if args.nodes:
+        print("\n%-36s %9s  %s" % ("slowest ops", "seconds", "op type"))
+        for s, kind, name in sorted(nodes, reverse=True)[: args.nodes]:
+            print("%-36s %9.4f  %s" % (name[:36], s, kind))
 
 
 if __name__ == "__main__":
