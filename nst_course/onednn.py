@@ -4,8 +4,8 @@ TensorFlow's CPU convolutions run on oneDNN, which wants the filter in a blocked
 its own. For a filter that is a graph constant (the course's ``tf.constant``) TensorFlow
 reorders it once and keeps the copy; for a filter read from a variable it falls back to the
 plain HWIO layout for batch 1, which is much slower. Constants, however, cost memory: the
-GraphDef, every executor and every cached copy hold the 80 MB of VGG-19 kernels again
-(2.3 GB peak for the main job at 400x300, against 1.3 GB with variables).
+GraphDef, every executor and every cached copy hold the VGG-19 kernels again (the main job
+peaks at 1.9 GiB at 400x300 with constants, 1.3 GiB with variables: benchmarks/bench_speed.py).
 
 ``TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1`` (read once, when TensorFlow's first oneDNN convolution
 is made) tells TensorFlow that every convolution's filter is fixed: filters read from
