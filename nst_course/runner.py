@@ -350,18 +350,31 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
             lines.from_step(watch.before)
         else:
             watch.step(i, run=stepper.step)
-        lines.due(i, deferred)
+        lines.due(i, deferred and i + 1 < opts.iterations)  # the last one: no next step
         if opts.checkpoint_every and (i + 1) % opts.checkpoint_every == 0:
             from .checkpoint import save as save_checkpoint
 
             lines.flush()
             save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
         progress.update(i + 1)
-    lines.flush()
     if stepper is not None:
         stepper.close()
     progress.close()
     return sess.run(model["input"])
+
+
+def _stop_reporting(lines, progress):
+    """The run stops early: on Ctrl-C/SIGTERM write a cost line still waiting for its next
+    step (best effort; after an error, such as a NaN cost, the image may not be worth it),
+    then end the progress display."""
+    import sys
+
+    if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+        try:
+            lines.flush()
+        except Exception:  # noqa: BLE001 - never hide why the run stopped
+            pass
+    progress.close()
 
 
 def _state_saver(opts, sess, log, lines):
@@ -402,7 +415,7 @@ def run(opts):
             progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
             lines = CostLines(opts, graph, sess, log, progress)
             with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log, lines),
-                                   on_error=progress.close):
+                                   on_error=lambda: _stop_reporting(lines, progress)):
                 final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
                                  progress=progress, lines=lines)
     save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)

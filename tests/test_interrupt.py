@@ -27,6 +27,7 @@ def _env():
     env = dict(os.environ)
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     env.pop("NST_VGG_MODEL", None)
+    env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.onednn)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
@@ -126,6 +127,26 @@ def test_ctrl_c_saves_the_current_image_and_exits_130(pictures, tmp_path):
     assert not (out / "generated_image.jpg").exists()  # the run did not finish
     check_untouched(out, before)
     assert "Traceback" not in stderr
+
+
+def test_ctrl_c_keeps_the_cost_line_of_every_finished_iteration(pictures, tmp_path):
+    """A cost line waits for the next step's forward pass (nst_course.runner.CostLines); an
+    interruption writes the one still waiting, so costs.csv has every finished iteration."""
+    import csv
+
+    out = tmp_path / "out"
+    args = run_args(pictures, out) + ["--print-every", 1, "--save-every", 0]
+    run = Running(*args)
+    run.wait_for("Iteration 5 :")
+    run.proc.send_signal(signal.SIGINT)
+    status, stderr = run.finish()
+    assert status == 130, stderr
+    done = int(re.search(r"after (\d+) of", stderr).group(1))
+    with open(out / "costs.csv") as fh:
+        rows = list(csv.reader(fh))[1:]
+    assert [int(r[0]) for r in rows] == list(range(done))
+    printed = [int(m) for m in re.findall(r"^Iteration (\d+) :$", "".join(run.stdout), re.M)]
+    assert printed == list(range(done))
 
 
 def test_sigterm_with_checkpoints_saves_the_state_exits_143_and_resumes(pictures, tmp_path):
