@@ -120,31 +120,33 @@ def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=No
     graph["input"] = input_variable
     prev = input_variable
     for layer in weights.layers[: len(expected_names(weights))]:
-        if layer.type == "conv":
-            key = layer.name
-            prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name, weights_as)
-            graph[key] = prev
-        elif layer.type == "pool":
-            key = pool_name(int(layer.name[4:]), pooling)
-            prev = _pool(prev, pooling, key)
-            graph[key] = prev
-        else:
+        key = _key(layer, pooling)
+        if key is None:
             continue  # relu entries are folded into the preceding convolution, as in the course.
+        if layer.type == "conv":
+            prev = _conv2d_relu(prev, layer.kernel, layer.bias, layer.name, weights_as)
+        else:
+            prev = _pool(prev, pooling, key)
+        graph[key] = prev
         if key == upto:
             break
     registry.remember(model=graph)
     return graph
 
 
+def _key(layer, pooling):
+    """The dict key of a conv or pool layer of the file (None for the others, e.g. relu)."""
+    if layer.type == "conv":
+        return layer.name
+    if layer.type == "pool":
+        return pool_name(int(layer.name[4:]), pooling)
+    return None
+
+
 def layer_keys(weights, pooling="avg"):
     """The keys of :func:`build_vgg`'s dict after ``input``, in network order."""
-    keys = []
-    for layer in weights.layers[: len(expected_names(weights))]:
-        if layer.type == "conv":
-            keys.append(layer.name)
-        elif layer.type == "pool":
-            keys.append(pool_name(int(layer.name[4:]), pooling))
-    return keys
+    keys = [_key(layer, pooling) for layer in weights.layers[: len(expected_names(weights))]]
+    return [key for key in keys if key is not None]
 
 
 def deepest(weights, names, pooling="avg"):

@@ -75,6 +75,12 @@ class Running:
             if text in line:
                 return line
 
+    def stop_at(self, text, signum=signal.SIGINT):
+        """Send ``signum`` once a stdout line contains ``text``; (status, stderr)."""
+        self.wait_for(text)
+        self.proc.send_signal(signum)
+        return self.finish()
+
     def finish(self, timeout=120):
         """Wait for the exit; (status, stderr)."""
         try:
@@ -111,9 +117,7 @@ def test_ctrl_c_saves_the_current_image_and_exits_130(pictures, tmp_path):
     out = tmp_path / "out"
     before = earlier_files(out)
     run = Running(*run_args(pictures, out))
-    run.wait_for("Iteration 8 :")
-    run.proc.send_signal(signal.SIGINT)
-    status, stderr = run.finish()
+    status, stderr = run.stop_at("Iteration 8 :")
     assert status == 130, stderr
     saved = os.path.join(str(out), "interrupted.png")
     match = re.fullmatch(r"nst-course: interrupted by SIGINT after (\d+) of %d iterations; "
@@ -137,9 +141,7 @@ def test_ctrl_c_keeps_the_cost_line_of_every_finished_iteration(pictures, tmp_pa
     out = tmp_path / "out"
     args = run_args(pictures, out) + ["--print-every", 1, "--save-every", 0]
     run = Running(*args)
-    run.wait_for("Iteration 5 :")
-    run.proc.send_signal(signal.SIGINT)
-    status, stderr = run.finish()
+    status, stderr = run.stop_at("Iteration 5 :")
     assert status == 130, stderr
     done = int(re.search(r"after (\d+) of", stderr).group(1))
     with open(out / "costs.csv") as fh:
@@ -153,9 +155,7 @@ def test_sigterm_with_checkpoints_saves_the_state_exits_143_and_resumes(pictures
     out = tmp_path / "out"
     before = earlier_files(out)
     run = Running(*run_args(pictures, out, "--checkpoint-every", 3))
-    run.wait_for("Iteration 8 :")
-    run.proc.send_signal(signal.SIGTERM)
-    status, stderr = run.finish()
+    status, stderr = run.stop_at("Iteration 8 :", signal.SIGTERM)
     assert status == 143, stderr
     saved = os.path.join(str(out), "interrupted.png")
     match = re.fullmatch(r"nst-course: interrupted by SIGTERM after (\d+) of %d iterations; "
@@ -180,9 +180,7 @@ def test_ctrl_c_during_lbfgs(pictures, tmp_path):
     out = tmp_path / "out"
     before = earlier_files(out)
     run = Running(*run_args(pictures, out, "--optimizer", "lbfgs"))
-    run.wait_for("Iteration 4 :")
-    run.proc.send_signal(signal.SIGINT)
-    status, stderr = run.finish()
+    status, stderr = run.stop_at("Iteration 4 :")
     assert status == 130, stderr
     assert re.fullmatch(r"nst-course: interrupted by SIGINT after \d+ of %d iterations; the "
                         r"current image is saved as .*interrupted\.png\n" % MANY, stderr), stderr
