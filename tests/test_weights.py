@@ -162,12 +162,17 @@ def test_cache_written_once_and_read_back(place, tiny):
         np.testing.assert_array_equal(second[name].bias, tiny[name].bias)
 
 
-def test_cache_is_what_later_loads_read_until_the_source_changes(place, tiny):
+def _cached(place, tiny):
+    """A .mat loaded once (which writes its cache): (source, cache path, the cache's arrays)."""
     src = _put(place / "vgg.mat", tiny)
     W.load_weights(src, cache=True)
     cpath = weights_cache.cache_path(src)
     with np.load(cpath, allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+        return src, cpath, {k: npz[k] for k in npz.files}
+
+
+def test_cache_is_what_later_loads_read_until_the_source_changes(place, tiny):
+    src, cpath, arrays = _cached(place, tiny)
     arrays["bias_conv1_1"] = np.full_like(arrays["bias_conv1_1"], 7.0)  # mark the cache
     np.savez(cpath, **arrays)
     assert np.all(W.load_weights(src, cache=True)["conv1_1"].bias == 7.0)  # read from the cache
@@ -286,11 +291,7 @@ def test_vgg16_from_mat_and_h5(tmp_path):
 
 
 def test_cache_reader_handles_compressed_and_refuses_pickles(place, tiny):
-    src = _put(place / "vgg.mat", tiny)
-    W.load_weights(src, cache=True)
-    cpath = weights_cache.cache_path(src)
-    with np.load(cpath, allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    src, cpath, arrays = _cached(place, tiny)
     packed = str(place / "packed.npz")
     np.savez_compressed(packed, **arrays)
     np.testing.assert_array_equal(W.load_weights(packed)["conv4_1"].kernel, tiny["conv4_1"].kernel)
