@@ -36,7 +36,7 @@ import numpy, scipy.io
 from nst_course import weights
 t0 = time.perf_counter()
 if mode == "write":  # the true-shape file, written here so the parent never holds it
-    from nst_course.synthetic import TRUE_CHANNELS, random_vgg_weights, write_matconvnet
+    from nst_course.weights.synthetic import TRUE_CHANNELS, random_vgg_weights, write_matconvnet
     w = random_vgg_weights(channels=TRUE_CHANNELS, seed=0, include_fc=True)
     write_matconvnet(path, w, layout="current", do_compression=sys.argv[3] == "1")
 elif mode == "loadmat":
@@ -104,7 +104,7 @@ def main(argv=None):
                 "peak_mb": max(r["maxrss_mb"] for r in runs),
                 "runs": len(runs),
             }
-        from nst_course.weights_cache import cache_path
+        from nst_course.weights.cache import cache_path
 
         old = os.environ.get("XDG_CACHE_HOME")
         os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]

@@ -7,7 +7,7 @@ Run by hand (never a timed test in CI), on a quiet machine, from the repository 
 
 In one sitting it:
   * builds, each in a live process of its own, the project's graph ("ours":
-    nst_course.runner.build, exactly what ``nst-course run`` trains, in a process set up as
+    nst_course.run.runner.build, exactly what ``nst-course run`` trains, in a process set up as
     the command line sets up its own, see ``worker_env``), the plain course graph
     (build_graph) and the same computation written the modern way (tf.function with Keras
     layers, and with plain tf.nn ops: benchmarks/modern_tf2.py), all on the same true-shape
@@ -21,7 +21,7 @@ In one sitting it:
   * with --cli, runs ``nst-course run`` on the demo pair with a full-size synthetic .mat
     (fc layers included, as large as the real file), again from the conv-layer cache, and
     from the cache with the weights as the course's constants (oneDNN's frozen-weights mode
-    off, see nst_course.onednn), reporting wall time to the first cost line, total wall time
+    off, see nst_course.run.onednn), reporting wall time to the first cost line, total wall time
     and peak resident memory (and its private part: TensorFlow's shared libraries alone are
     ~480 MB of RSS);
   * with --lbfgs, the wall time L-BFGS needs to reach the cost Adam has after 200
@@ -46,7 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from nst_course.onednn import FROZEN_WEIGHTS_VAR, assume_frozen_weights  # noqa: E402
+from nst_course.run.onednn import FROZEN_WEIGHTS_VAR, assume_frozen_weights  # noqa: E402
 
 # This process times "ours" in the in-process pairing: as ``nst-course run`` runs it (the
 # plain course graph's constants take the same path with or without the mode).
@@ -54,13 +54,13 @@ assume_frozen_weights()
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
-from nst_course.runner import Prepared, RunOptions, build  # noqa: E402
-from nst_course.synthetic import random_vgg_weights  # noqa: E402
+from nst_course.run.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 
 
 def step_flops(weights, height, width, opts):
     """FLOPs of one Adam step: forward convs + input-gradient convs + Gram matmuls (fwd+bwd,
-    one matmul each way: nst_course.fastcosts)."""
+    one matmul each way: nst_course.run.fastcosts)."""
     used = {opts.content_layer} | {name for name, _ in opts.style_layers}
     names = weights.names()
     last = max(names.index(n) for n in used)
@@ -97,7 +97,7 @@ def test_images(height, width):
 def serve(kind, height, width):
     """Build one graph in this (fresh) process, then time one step per ``step`` line on stdin.
 
-    kind 'ours': the main job's graph (nst_course.runner.build, what ``nst-course run``
+    kind 'ours': the main job's graph (nst_course.run.runner.build, what ``nst-course run``
     trains); 'course': the plain course graph (``build_graph``: compute_content_cost,
     compute_style_cost, total_cost, Adam). Prints ``ready {json}`` after two warm-up steps,
     then the seconds of each step; ``quit`` ends it.
@@ -128,7 +128,7 @@ def serve(kind, height, width):
 
 def worker_env(kind):
     """The environment of a timing process. 'ours' runs as ``nst-course run`` does: oneDNN's
-    frozen-weights mode on (nst_course.onednn) and glibc's malloc arenas capped at 2 (the
+    frozen-weights mode on (nst_course.run.onednn) and glibc's malloc arenas capped at 2 (the
     command line's ``_limit_malloc_arenas``); the others as a user would run them."""
     env = dict(os.environ)
     env.pop(FROZEN_WEIGHTS_VAR, None)
@@ -304,7 +304,7 @@ def lbfgs_report(height, width, adam_iterations=200, max_lbfgs=1000):
 
 
 def cli_report(iterations):
-    from nst_course.synthetic import write_matconvnet
+    from nst_course.weights.synthetic import write_matconvnet
 
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:

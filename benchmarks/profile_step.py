@@ -2,7 +2,7 @@
 
     python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course] [--nodes N]
 
-Builds the main job's graph (``ours``: nst_course.runner.build, in oneDNN's frozen-weights
+Builds the main job's graph (``ours``: nst_course.run.runner.build, in oneDNN's frozen-weights
 mode as ``nst-course run`` runs it) or the plain course graph (``course``: build_graph) on
 true-shape random VGG-19 weights, runs a few steps, then one traced step, and prints the
 summed wall time of each op type (ops on the two cores overlap, so the sum can exceed the
@@ -21,14 +21,14 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nst_course.onednn import assume_frozen_weights  # noqa: E402
+from nst_course.run.onednn import assume_frozen_weights  # noqa: E402
 
-assume_frozen_weights()  # as nst-course run does (nst_course.onednn)
+assume_frozen_weights()  # as nst-course run does (nst_course.run.onednn)
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
-from nst_course.runner import Prepared, RunOptions, build  # noqa: E402
-from nst_course.synthetic import random_vgg_weights  # noqa: E402
+from nst_course.run.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 from nst_course.training import build_graph  # noqa: E402
 
 

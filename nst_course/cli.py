@@ -6,7 +6,7 @@
 
 Errors a user can fix are one line ``nst-course: error: ...`` on stderr: exit 2 for a usage
 error, 1 for any other failure, 130 / 143 when Ctrl-C / SIGTERM stopped a run (see
-:mod:`nst_course.safety`); ``--debug`` shows the traceback.
+:mod:`nst_course.run.safety`); ``--debug`` shows the traceback.
 """
 
 import argparse
@@ -185,8 +185,8 @@ def add_weights_parser(sub):
     p = sub.add_parser("weights", help="get and check the VGG-19 weights", formatter_class=_Formatter)
     wsub = p.add_subparsers(dest="weights_command", metavar="COMMAND", parser_class=_Parser)
     wsub.required = True
-    # `weights download` and `weights verify` are added by nst_course.weights_cli.
-    from . import weights_cli
+    # `weights download` and `weights verify` are added by nst_course.weights.cli.
+    from .weights import cli as weights_cli
 
     weights_cli.add_parsers(wsub, _Formatter)
     return p
@@ -210,13 +210,13 @@ def preflight_run(args):
     (a resumed run's options come from its checkpoint: checked by the run itself)."""
     if getattr(args, "resume", None):
         return
-    from .checks import preflight
+    from .run.checks import preflight
 
     preflight(args)
 
 
 def cmd_run(args):
-    from .runner import RunOptions, run
+    from .run.runner import RunOptions, run
 
     fields = RunOptions.__dataclass_fields__
     opts = RunOptions(**{name: getattr(args, name) for name in fields if hasattr(args, name)})
@@ -249,13 +249,13 @@ def _limit_malloc_arenas(arenas=2):
 def _quiet_tensorflow(args=None):
     """Keep TensorFlow's start-up chatter (C++ logs, deprecation warnings) from the user.
 
-    For ``run`` TensorFlow is imported here, quietly (see :mod:`nst_course.quiet`);
+    For ``run`` TensorFlow is imported here, quietly (see :mod:`nst_course.run.quiet`);
     ``--debug`` shows all of it.
     """
     debug = bool(getattr(args, "debug", False))
     if debug or getattr(args, "command", None) != "run":
         return
-    from .quiet import import_tensorflow_quietly
+    from .run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
 
@@ -288,7 +288,7 @@ def main(argv=None):
     import traceback
 
     from .errors import describe, exit_status
-    from .safety import Interrupted, install_signal_handlers, restore_signal_handlers
+    from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
 
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     debug = "--debug" in argv
@@ -302,9 +302,9 @@ def main(argv=None):
             preflight(args)
         if getattr(args, "command", None) == "run":
             _limit_malloc_arenas()
-            from .onednn import assume_frozen_weights
+            from .run.onednn import assume_frozen_weights
 
-            assume_frozen_weights()  # the VGG weights never change (nst_course.onednn)
+            assume_frozen_weights()  # the VGG weights never change (nst_course.run.onednn)
         _quiet_tensorflow(args)
         return args.handler(args) or 0
     except SystemExit:

@@ -108,7 +108,8 @@ def _handles(sess, handles):
     return NSTGraph(train_step=train_step, **found)
 
 
-def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=None, print_every=20):
+def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=None, print_every=20,
+             progress=False):
     """Run the optimisation: the course's ``model_nn``.
 
     Initialises the variables, assigns ``input_image`` (1, n_H, n_W, 3) to ``model['input']``,
@@ -118,7 +119,9 @@ def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=Non
 
     The graph handles (model, J, J_content, J_style, train_step) are those the graded
     functions built last in ``sess.graph``, or ``handles`` (an :class:`NSTGraph`).
-    ``output_dir`` defaults to ``CONFIG.OUTPUT_DIR`` ('output/').
+    ``output_dir`` defaults to ``CONFIG.OUTPUT_DIR`` ('output/'). ``progress=True`` (opt-in)
+    adds a ``tqdm.auto`` bar over the iterations: a widget in Jupyter, a bar on stderr
+    elsewhere; the printed cost lines stay the course's.
 
     Returns:
     generated_image -- the final image, shape (1, n_H, n_W, 3), normalised
@@ -128,8 +131,15 @@ def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=Non
     sess.run(tf1.global_variables_initializer())
     sess.run(model["input"].assign(input_image))
     generated_image = None
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=num_iterations, desc="model_nn", unit="it")
     for i in range(num_iterations):
         sess.run(train_step)
+        if bar is not None:
+            bar.update(1)
         if i % print_every == 0:
             Jt, Jc, Js, generated_image = sess.run([J, J_content, J_style, model["input"]])
             print("Iteration " + str(i) + " :")
@@ -137,6 +147,8 @@ def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=Non
             print("content cost = " + str(Jc))
             print("style cost = " + str(Js))
             save_image(os.path.join(output_dir, str(i) + ".png"), generated_image)
+    if bar is not None:
+        bar.close()
     generated_image = sess.run(model["input"])
     save_image(os.path.join(output_dir, "generated_image.jpg"), generated_image)
     return generated_image

@@ -14,7 +14,7 @@ from ._tf import tf
 
 from . import registry
 from .config import CONFIG
-from .weights import expected_names, validate
+from .weights.model import expected_names, validate
 
 tf1 = tf.compat.v1
 

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import nst_course._tf  # noqa: E402,F401  (switches TF to graph mode before any test runs)
-from nst_course.synthetic import tiny_weights, write_matconvnet  # noqa: E402
+from nst_course.weights.synthetic import tiny_weights, write_matconvnet  # noqa: E402
 
 tf1 = tf.compat.v1
 
@@ -68,6 +68,6 @@ def cli_env():
     env = dict(os.environ)
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command itself must keep TensorFlow quiet
     env.pop("NST_VGG_MODEL", None)
-    env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.onednn)
+    env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.run.onednn)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env

@@ -2,7 +2,7 @@
 
 Reference: the course's cells (load_vgg_model, compute_content_cost, compute_style_cost with
 the style image assigned, total_cost, AdamOptimizer(2.0).minimize) and model_nn's loop, from
-the same start image. The main job (nst_course.runner) may build its graph differently for
+the same start image. The main job (nst_course.run.runner) may build its graph differently for
 speed; the costs it prints at iterations 0, 20 and 40 must match to float32 tolerance.
 """
 
@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from nst_course import STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
-from nst_course.runner import RunOptions, initial_image, prepare, run
+from nst_course.run.runner import RunOptions, initial_image, prepare, run
 from nst_course.vgg import load_vgg_model
 
 from .conftest import random_image
@@ -99,7 +99,7 @@ def test_each_cost_line_and_image_belongs_to_the_step_before_it(tiny_mat, tmp_pa
 
 def test_the_command_line_costs_match_the_plain_course_graph(tiny_mat, tmp_path):
     """``nst-course run`` turns on oneDNN's frozen-weights mode and holds the VGG weights in
-    variables (nst_course.onednn): the same costs as the course's graph."""
+    variables (nst_course.run.onednn): the same costs as the course's graph."""
     import subprocess
     import sys
 
@@ -126,8 +126,8 @@ def test_frozen_weights_mode_is_set_only_before_tensorflow_loads(monkeypatch):
     import subprocess
     import sys
 
-    from nst_course import onednn
-    from nst_course.runner import weights_as
+    from nst_course.run import onednn
+    from nst_course.run.runner import weights_as
 
     from .conftest import ROOT, cli_env
 
@@ -143,7 +143,7 @@ def test_frozen_weights_mode_is_set_only_before_tensorflow_loads(monkeypatch):
     monkeypatch.setenv(var, "1")
     assert weights_as(RunOptions()) == "variable"
     # in a fresh process it is turned on, unless the user set it
-    code = ("import os; from nst_course.onednn import assume_frozen_weights as a, FROZEN_WEIGHTS_VAR as v;"
+    code = ("import os; from nst_course.run.onednn import assume_frozen_weights as a, FROZEN_WEIGHTS_VAR as v;"
             "print(a(), os.environ.get(v))")
     for preset, want in ((None, "True 1"), ("0", "False 0")):
         env = cli_env()

@@ -27,14 +27,14 @@ def _env():
     env = dict(os.environ)
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     env.pop("NST_VGG_MODEL", None)
-    env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.onednn)
+    env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.run.onednn)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory):
-    from nst_course.synthetic import tiny_weights, write_matconvnet
+    from nst_course.weights.synthetic import tiny_weights, write_matconvnet
 
     d = tmp_path_factory.mktemp("interrupt-inputs")
     Image.fromarray(random_image(SIDE, SIDE, seed=1)).save(d / "content.png")
@@ -134,7 +134,7 @@ def test_ctrl_c_saves_the_current_image_and_exits_130(pictures, tmp_path):
 
 
 def test_ctrl_c_keeps_the_cost_line_of_every_finished_iteration(pictures, tmp_path):
-    """A cost line waits for the next step's forward pass (nst_course.runner.CostLines); an
+    """A cost line waits for the next step's forward pass (nst_course.run.runner.CostLines); an
     interruption writes the one still waiting, so costs.csv has every finished iteration."""
     import csv
 
@@ -203,7 +203,7 @@ def test_interrupt_before_the_run_starts_is_one_line(monkeypatch, capsys):
 
 
 def test_deferred_signals_hold_a_signal_until_the_block_ends():
-    from nst_course import safety
+    from nst_course.run import safety
 
     previous = safety.install_signal_handlers()
     try:

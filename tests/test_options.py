@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_course import runner, styles
+from nst_course.run import runner, styles
 from nst_course.config import CONFIG
 from nst_course.costs import total_variation_cost
 from nst_course.errors import NSTError
 from nst_course.images import load_image, reshape_and_normalize_image
-from nst_course.runner import RunOptions
+from nst_course.run.runner import RunOptions
 
 from .conftest import random_image
 
@@ -124,7 +124,7 @@ def test_default_run_gives_the_course_costs(tmp_path, tiny_mat, pictures, capsys
     course = [(int(i), float(np.float32(t)), float(np.float32(c)), float(np.float32(s)))
               for i, t, c, s in COST_LINES.findall(capsys.readouterr().out)]
     assert [r[0] for r in ours] == [0, 1, 2, 3, 4]
-    # The main job's graph is the course's arranged for speed (nst_course.fastcosts): the same
+    # The main job's graph is the course's arranged for speed (nst_course.run.fastcosts): the same
     # costs to float32 rounding.
     np.testing.assert_allclose(np.array(ours), np.array(course), rtol=2e-5)
 
@@ -327,7 +327,7 @@ def test_init_content_starts_the_run_at_the_content_image(tmp_path, tiny_mat, pi
 def test_preserve_colors_keeps_the_content_chroma():
     from PIL import Image
 
-    from nst_course.colors import preserve_colors, rgb_to_ycbcr, ycbcr_to_rgb
+    from nst_course.run.colors import preserve_colors, rgb_to_ycbcr, ycbcr_to_rgb
 
     rng = np.random.default_rng(0)
     content = rng.integers(60, 196, (10, 12, 3)).astype(np.uint8)
@@ -345,7 +345,7 @@ def test_preserve_colors_keeps_the_content_chroma():
 
 
 def test_preserve_colors_applies_to_the_saved_images(tmp_path, tiny_mat, pictures):
-    from nst_course.colors import preserve_colors
+    from nst_course.run.colors import preserve_colors
 
     plain = make_opts(tmp_path, tiny_mat, pictures, save_every=3, iterations=4)
     kept = make_opts(tmp_path, tiny_mat, pictures, save_every=3, iterations=4, out="kept",
@@ -365,7 +365,7 @@ def test_preserve_colors_applies_to_the_saved_images(tmp_path, tiny_mat, picture
 
 def test_lbfgs_respects_the_pixel_bounds():
     """J = sum (G - 1000)^2 wants every pixel far above the range: L-BFGS-B stops at the bound."""
-    from nst_course.lbfgs import LBFGS
+    from nst_course.run.lbfgs import LBFGS
 
     var = tf1.Variable(np.zeros((1, 3, 4, 3), np.float32), name="input")
     J = tf.reduce_sum(tf.square(var - 1000.0)) + tf.reduce_sum(tf.square(var[:, 0, 0, 0] + 5000.0))
@@ -411,7 +411,7 @@ class _Stop(Exception):
 
 @pytest.mark.parametrize("optimizer", ["adam"])
 def test_resume_gives_the_uninterrupted_result(tmp_path, tiny_mat, pictures, monkeypatch, optimizer):
-    from nst_course import checkpoint
+    from nst_course.run import checkpoint
 
     kw = dict(iterations=7, print_every=2, save_every=3, optimizer=optimizer, tv_weight=0.01)
     whole = runner.run(make_opts(tmp_path, tiny_mat, pictures, out="whole", **kw))
@@ -482,7 +482,7 @@ def test_cli_run_with_options_beyond_the_course(tmp_path, tiny_mat, pictures):
     assert done.stdout.count("Iteration ") == 3
     rows = read_costs(out / "costs.csv")
     assert [r[0] for r in rows] == [0, 1, 2] and rows[-1][1] < rows[0][1]
-    from nst_course import checkpoint
+    from nst_course.run import checkpoint
 
     saved = checkpoint.load(str(out))
     assert saved.iteration == 2 and set(saved.variables) == {"input"}

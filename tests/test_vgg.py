@@ -6,7 +6,7 @@ import scipy.io
 import tensorflow as tf
 
 from nst_course import WeightsError, load_vgg_model
-from nst_course.synthetic import TRUE_CHANNELS, random_vgg_weights, write_matconvnet
+from nst_course.weights.synthetic import TRUE_CHANNELS, random_vgg_weights, write_matconvnet
 
 tf1 = tf.compat.v1
 

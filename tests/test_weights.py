@@ -9,9 +9,9 @@ import tensorflow as tf
 
 from nst_course import WeightsError
 from nst_course import weights as W
-from nst_course import weights_cache
+from nst_course.weights import cache as weights_cache
 from nst_course.layers import BLOCK_CHANNELS, VGG19_LAYERS, conv_part
-from nst_course.synthetic import random_vgg_weights, write_keras_h5, write_matconvnet
+from nst_course.weights.synthetic import random_vgg_weights, write_keras_h5, write_matconvnet
 from nst_course.vgg import build_vgg
 
 tf1 = tf.compat.v1

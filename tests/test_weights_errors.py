@@ -13,8 +13,8 @@ import scipy.io
 
 from nst_course import WeightsError
 from nst_course import weights as W
-from nst_course import weights_cli
-from nst_course.synthetic import write_keras_h5, write_matconvnet
+from nst_course.weights import cli as weights_cli
+from nst_course.weights.synthetic import write_keras_h5, write_matconvnet
 
 
 def _load_error(path):
@@ -224,7 +224,7 @@ def test_cli_verify_good_files(tmp_path, tiny, tiny_mat, tiny_mat_older):
 
 
 def test_cli_verify_cache_and_lookup(tmp_path, tiny_mat, monkeypatch):
-    from nst_course.weights_cache import cache_path
+    from nst_course.weights.cache import cache_path
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     W.load_weights(tiny_mat, cache=True)

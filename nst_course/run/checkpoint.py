@@ -23,9 +23,9 @@ import os
 
 import numpy as np
 
-from ._tf import tf
-from .errors import NSTError, OptionError
-from .images import atomic_write
+from .._tf import tf
+from ..errors import NSTError, OptionError
+from ..images import atomic_write
 
 tf1 = tf.compat.v1
 

@@ -26,7 +26,7 @@ import signal
 
 import numpy as np
 
-from .errors import CostNotFiniteError
+from ..errors import CostNotFiniteError
 
 #: The file an interrupted run leaves its current image in (inside the output directory).
 INTERRUPTED_NAME = "interrupted.png"
@@ -215,7 +215,7 @@ class StepWatch:
 
     def stop(self, i, cost):
         """The cost at iteration ``i`` is not finite: keep the last finite image, then raise."""
-        from .images import save_image
+        from ..images import save_image
 
         what = "NaN" if cost != cost else "infinite"
         advice = "try a smaller --learning-rate, smaller --alpha/--beta, or other weights"
@@ -238,7 +238,7 @@ def current_watch():
 
 def _save_current_image(opts, sess, graph):
     """Save the image in the graph now (or the last finite one) as interrupted.png."""
-    from .images import save_image
+    from ..images import save_image
 
     watch = _watch
     image = None
@@ -301,7 +301,7 @@ def _interrupted_message(opts, sess, graph, signum, save_state):
         try:
             state = save_state(watch)
         except Exception as state_exc:  # noqa: BLE001 - the image is saved anyway
-            from .errors import describe
+            from ..errors import describe
 
             state = "not saved (%s)" % describe(state_exc)
     if saved is None:

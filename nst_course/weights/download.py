@@ -23,9 +23,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from . import __version__
-from .errors import WeightsError
-from .weights import DEFAULT_FILE, DEFAULT_NAME, cache_dir, default_locations
+from .. import __version__, _progress
+from ..errors import WeightsError
+from .model import DEFAULT_FILE, DEFAULT_NAME
+from .places import cache_dir, default_locations
 
 CHUNK = 1 << 20
 
@@ -63,20 +64,22 @@ def _human(n):
 
 
 class Progress:
-    """A progress bar for ``total`` bytes (None when unknown) written to ``out``.
+    """Progress of a download of ``total`` bytes (None when unknown) written to ``out``.
 
-    On a terminal the line is redrawn (at most 10 times a second); otherwise a plain line is
-    written at every 10 % (every 50 MB when the total is unknown), so logs stay readable.
+    On a terminal (or in Jupyter) a tqdm bar (:mod:`nst_course._progress`); otherwise a plain
+    line at every 10 % (every 50 MB when the total is unknown), so logs stay readable.
     """
 
-    WIDTH = 30
+    WIDTH = 30  # characters of the plain lines' bar
 
     def __init__(self, total, initial=0, out=None, tty=None):
         self.out = sys.stderr if out is None else out
-        self.tty = bool(getattr(self.out, "isatty", lambda: False)()) if tty is None else tty
         self.total, self.initial, self.done = total, initial, initial
-        self.start = self.last_draw = time.monotonic()
+        self.start = time.monotonic()
         self.last_step = self._step(initial)
+        self.bar = _progress.bar(total, self.out, tty=tty, initial=initial, unit="B",
+                                 unit_scale=True, unit_divisor=1000, desc="download")
+        self.tty = self.bar is not None
 
     def _step(self, done):
         if self.total:
@@ -88,32 +91,30 @@ class Progress:
         rate = (self.done - self.initial) / elapsed
         if self.total:
             frac = min(self.done / self.total, 1.0)
-            fill = int(round(frac * self.WIDTH))
             eta = (self.total - self.done) / rate if rate > 0 else 0
+            fill = int(round(frac * self.WIDTH))
             return "%5.1f%% [%s%s] %s / %s  %.1f MB/s  ETA %d:%02d" % (
                 100 * frac, "#" * fill, "." * (self.WIDTH - fill), _human(self.done),
                 _human(self.total), rate / 1e6, eta // 60, eta % 60)
         return "%s  %.1f MB/s" % (_human(self.done), rate / 1e6)
 
     def update(self, done):
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+            self.done = done
+            return
         self.done = done
-        now = time.monotonic()
-        if self.tty:
-            if now - self.last_draw >= 0.1:
-                self.last_draw = now
-                self.out.write("\r" + self.line())
-                self.out.flush()
-        else:
-            step = self._step(done)
-            if step > self.last_step:
-                self.last_step = step
-                self.out.write(self.line() + "\n")
-                self.out.flush()
+        step = self._step(done)
+        if step > self.last_step:
+            self.last_step = step
+            self.out.write(self.line() + "\n")
+            self.out.flush()
 
     def close(self):
-        if self.tty:
-            self.out.write("\r" + self.line() + "\n")
-        elif self.total is None or self.last_step < 10:  # the 100 % line is not out yet
+        if self.bar is not None:
+            self.bar.close()
+            return
+        if self.total is None or self.last_step < 10:  # the 100 % line is not out yet
             self.out.write(self.line() + "\n")
         self.out.flush()
 

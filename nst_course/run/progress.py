@@ -1,8 +1,8 @@
-"""Progress display of the main job: a redrawn bar on a terminal, plain lines otherwise.
+"""Progress display of the main job, drawn by tqdm (:mod:`nst_course._progress`).
 
-On a terminal (``stream.isatty()``) one line is redrawn in place::
+On a terminal a tqdm bar is redrawn in place; inside Jupyter it is ``tqdm.auto``'s widget::
 
-    [##########..........]  100/200 iterations  1.07 s/iteration  1:47 left
+    nst-course run:  50%|##########          | 100/200 [01:47<01:47, 1.07s/it]
 
 When the output is a file or a pipe (a log, CI), a plain line is written every ``every``
 iterations and at the end instead, so logs stay readable::
@@ -15,6 +15,8 @@ Anything else printed during the run (the course's cost lines) goes through
 
 import sys
 import time
+
+from .. import _progress
 
 
 def format_duration(seconds):
@@ -35,28 +37,28 @@ class Progress:
     stream -- where to write (default ``sys.stdout``)
     every -- plain mode: write a line every ``every`` iterations (and at the end)
     enabled -- False writes nothing at all (``--quiet``)
-    tty -- force bar (True) or plain (False) mode; default ``stream.isatty()``
-    clock -- a ``time.monotonic``-like function (tests pass a fake one)
+    tty -- force bar (True) or plain (False) mode; default: a bar on a terminal or in Jupyter
+    clock -- a ``time.monotonic``-like function for the plain lines (tests pass a fake one)
     """
-
-    WIDTH = 20  # characters of the bar
-    REDRAW = 0.1  # seconds between redraws of the bar
 
     def __init__(self, total, stream=None, every=20, enabled=True, tty=None, clock=time.monotonic):
         self.total = max(0, int(total))
         self.stream = sys.stdout if stream is None else stream
         self.every = max(1, int(every))
         self.enabled = enabled
-        if tty is None:
-            isatty = getattr(self.stream, "isatty", None)
-            tty = bool(isatty and isatty())
-        self.tty = tty
+        self._tty = tty
         self.clock = clock
         self.done = 0
         self._start = None  # time of the first update
         self._first_done = 0  # iterations done at that time
-        self._bar_shown = False
-        self._last_draw = None
+        self._bar = None  # the tqdm bar, once started (terminal or notebook)
+
+    @property
+    def tty(self):
+        """True when a bar is drawn (a terminal or a notebook), False for plain lines."""
+        if self._tty is not None:
+            return self._tty
+        return _progress.in_notebook() or _progress.is_terminal(self.stream)
 
     # -------------------------------------------------------------- numbers
 
@@ -71,7 +73,7 @@ class Progress:
         return None if rate is None else rate * (self.total - self.done)
 
     def text(self):
-        """The status without the bar: ``'100/200 iterations  1.07 s/iteration  1:47 left'``."""
+        """The status as parts: ``['100/200 iterations', '1.07 s/iteration', '1:47 left']``."""
         rate = self.seconds_per_iteration()
         parts = ["%d/%d iterations" % (self.done, self.total)]
         if rate is not None:
@@ -89,48 +91,33 @@ class Progress:
         self.done = int(done)
         self._start = self.clock()
         self._first_done = self.done
-        if self.enabled and self.tty:
-            self._draw()
+        if self.enabled and self.tty and self._bar is None:
+            self._bar = _progress.bar(self.total, self.stream, tty=True, initial=self.done,
+                                      desc="nst-course run", unit="it")
 
     def update(self, done):
         """``done`` iterations are now finished."""
-        self.done = int(done)
+        done = int(done)
         if self._start is None:
             self._start = self.clock()
             self._first_done = 0
-        if not self.enabled:
+        if self._bar is not None:
+            self._bar.update(done - self.done)
+        self.done = done
+        if not self.enabled or self.tty:
             return
-        if self.tty:
-            now = self.clock()
-            due = self._last_draw is None or now - self._last_draw >= self.REDRAW
-            if due or self.done >= self.total:
-                self._draw()
-        elif self.done % self.every == 0 or self.done == self.total:
-            self._write("progress: " + ", ".join(self.text()) + "\n")
+        if self.done % self.every == 0 or self.done == self.total:
+            self.stream.write("progress: " + ", ".join(self.text()) + "\n")
+            self.stream.flush()
 
     def clear(self):
-        """Remove the bar from the terminal so other text can be printed on a clean line."""
-        if self.enabled and self.tty and self._bar_shown:
-            self._write("\r\033[K")
-            self._bar_shown = False
+        """Remove the bar from the terminal so other text can be printed on a clean line
+        (tqdm redraws it at its next update)."""
+        if self._bar is not None and not _progress.in_notebook():
+            self._bar.clear()
 
     def close(self):
-        """End the display: on a terminal the bar stays as the last line."""
-        if self.enabled and self.tty and self._bar_shown:
-            self._write("\n")
-            self._bar_shown = False
-
-    # -------------------------------------------------------------- output
-
-    def bar(self):
-        filled = self.WIDTH if self.total == 0 else self.WIDTH * self.done // self.total
-        return "[" + "#" * filled + "." * (self.WIDTH - filled) + "]"
-
-    def _draw(self):
-        self._last_draw = self.clock()
-        self._write("\r\033[K" + self.bar() + "  " + "  ".join(self.text()))
-        self._bar_shown = True
-
-    def _write(self, text):
-        self.stream.write(text)
-        self.stream.flush()
+        """End the display: the bar stays as the last line."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

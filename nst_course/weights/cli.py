@@ -10,7 +10,7 @@ are usable, 1 (with a one-line ``nst-course: error: ...``) when they are not.
 import argparse
 import os
 
-from .weights import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS
+from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS
 
 
 def add_parsers(sub, formatter_class):
@@ -77,14 +77,15 @@ def checksum_status(path, force=False):
 
 def _read(path, kind):
     """Read and validate without the cache: verify checks the file itself."""
-    from .weights import read_matconvnet, validate
+    from .matconvnet import read_matconvnet
+    from .model import validate
 
     if kind == "npz":
-        from .weights_cache import read_cache
+        from .cache import read_cache
 
         return read_cache(path)
     if kind == "h5":
-        from .weights_keras import read_keras_h5
+        from .keras import read_keras_h5
 
         return validate(read_keras_h5(path))
     return validate(read_matconvnet(path, keep_fc=False))
@@ -96,8 +97,8 @@ def verify(path=None, checksum=False, say=print):
     Returns the validated :class:`~nst_course.weights.VGGWeights`; raises
     :class:`~nst_course.errors.WeightsError` (one line) when the file is not usable.
     """
-    from .errors import WeightsError
-    from .weights import _format_for, find_weights, load_weights, not_found_message
+    from ..errors import WeightsError
+    from .lookup import _format_for, find_weights, load_weights, not_found_message
 
     given = path
     path = find_weights(path)

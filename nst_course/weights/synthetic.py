@@ -9,8 +9,8 @@ field names and nesting) and benchmarks write true-shape ones.
 import numpy as np
 import scipy.io
 
-from .layers import BLOCK_CHANNELS, VGG16_LAYERS, VGG19_LAYERS, layer_type
-from .weights import VGGLayer, VGGWeights
+from ..layers import BLOCK_CHANNELS, VGG16_LAYERS, VGG19_LAYERS, layer_type
+from .model import VGGLayer, VGGWeights
 
 #: Channel counts small enough for fast tests: (block1, ..., block5, fc).
 TINY_CHANNELS = (4, 6, 8, 8, 8, 16)
@@ -140,7 +140,7 @@ def write_keras_h5(path, weights, nested=False):
     """
     import h5py
 
-    from .weights_keras import keras_name
+    from .keras import keras_name
 
     conv_layers = [layer for layer in weights.layers
                    if layer.type == "conv" and layer.name.startswith("conv")]

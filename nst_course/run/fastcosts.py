@@ -19,7 +19,7 @@ Measured effect and the benchmark: benchmarks/bench_speed.py and the README's sp
 
 import numpy as np
 
-from ._tf import tf
+from .._tf import tf
 
 
 @tf.custom_gradient

@@ -13,7 +13,7 @@ variables then get the constants' fast path (reordered once, at a kernel's first
 That is true of the main job, whose only trainable value is the image, but not of a
 program that trains convolution filters, so ``nst-course run`` turns it on for its own
 process only (:func:`assume_frozen_weights`), before TensorFlow is imported, and the
-library never does. ``nst_course.runner`` holds the weights in variables whenever the mode
+library never does. ``nst_course.run.runner`` holds the weights in variables whenever the mode
 is on (:func:`frozen_weights_active`), so that the graph computes the same numbers with
 far less memory and no loss of speed (benchmarks/bench_speed.py).
 """

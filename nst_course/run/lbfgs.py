@@ -20,8 +20,8 @@ import threading
 
 import numpy as np
 
-from ._tf import tf
-from .config import CONFIG
+from .._tf import tf
+from ..config import CONFIG
 
 tf1 = tf.compat.v1
 

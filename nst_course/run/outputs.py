@@ -21,7 +21,7 @@ import sys
 import imageio.v2 as imageio
 import numpy as np
 
-from .images import atomic_write
+from ..images import atomic_write
 
 #: PNG metadata for matplotlib: no "Software: matplotlib version x" entry.
 PNG_METADATA = {"Software": None}

@@ -3,7 +3,7 @@
 With default options this is the course's pipeline (``build_graph`` + ``model_nn``'s loop):
 CONFIG's 400x300, alpha 10, beta 40, Adam(2.0), 200 iterations, noise ratio 0.6, conv4_2 and
 the five style layers, a save every 20 iterations; its costs are arranged for speed
-(:mod:`nst_course.fastcosts`) and equal the course graph's to float32 rounding. Options
+(:mod:`nst_course.run.fastcosts`) and equal the course graph's to float32 rounding. Options
 beyond the course are opt-in and leave that default result unchanged.
 
 Layout of this module (each part has one job):
@@ -22,23 +22,23 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 import numpy as np
-from ._tf import tf
+from .._tf import tf
 
-from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
+from ..config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
 from . import fastcosts
-from .costs import total_cost
-from .images import (
+from ..costs import total_cost
+from ..images import (
     atomic_write,
     generate_noise_image,
     load_image,
     reshape_and_normalize_image,
     save_image,
 )
-from .images import MAX_PIXELS
+from ..images import MAX_PIXELS
 from .progress import Progress
 from .checks import check_options, check_output_dir, output_names
 from .safety import StepWatch, save_on_interrupt
-from .vgg import build_vgg, initialize_weights, release_weight_values
+from ..vgg import build_vgg, initialize_weights, release_weight_values
 
 tf1 = tf.compat.v1
 
@@ -78,7 +78,7 @@ class RunOptions:
     max_pixels: int = MAX_PIXELS  # largest input image accepted (nst_course.images)
     # Weights in variables instead of the course's constants even where oneDNN's
     # frozen-weights mode is off (``weights_as``; the command line turns the mode on and then
-    # holds them in variables anyway, see nst_course.onednn): about half the memory, but
+    # holds them in variables anyway, see nst_course.run.onednn): about half the memory, but
     # without the mode oneDNN runs variable kernels on a slower path.
     low_memory: bool = False
 
@@ -117,7 +117,7 @@ def prepare(opts):
     found, the untrained network with a warning on stderr, or an error with
     ``opts.require_pretrained``.
     """
-    from .weights import weights_for_run
+    from ..weights import weights_for_run
 
     content_rgb = load_image(opts.content, opts.width, opts.height, max_pixels=opts.max_pixels)
     style_rgbs = [load_image(path, opts.width, opts.height, max_pixels=opts.max_pixels)
@@ -137,17 +137,17 @@ def build(opts, prepared, sess):
 
     The course's formulas and steps (a_C from the content image, a_S from the style image,
     J = alpha J_content + beta J_style, AdamOptimizer), arranged for speed by
-    :mod:`nst_course.fastcosts`: the style Gram targets are computed once, G^(G) without
+    :mod:`nst_course.run.fastcosts`: the style Gram targets are computed once, G^(G) without
     transposed copies. tests/test_fast_graph.py checks the costs against the plain course
     graph (``build_graph``) to float32 rounding.
 
-    Options beyond the course (see :mod:`nst_course.styles`, :mod:`nst_course.lbfgs`):
+    Options beyond the course (see :mod:`nst_course.run.styles`, :mod:`nst_course.run.lbfgs`):
     several style images / blend weights / a style scale use precomputed target Gram
     matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` makes
-    ``train_step`` an :class:`~nst_course.lbfgs.LBFGS` instead of Adam's update op.
+    ``train_step`` an :class:`~nst_course.run.lbfgs.LBFGS` instead of Adam's update op.
     """
     from . import styles
-    from .vgg import deepest
+    from ..vgg import deepest
 
     names = [opts.content_layer] + [name for name, _ in opts.style_layers]
     model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling,
@@ -172,7 +172,7 @@ def build(opts, prepared, sess):
     J_style = fastcosts.style_cost(model, opts.style_layers, extra["style_targets"])
     J = total_cost(J_content, J_style, alpha=opts.alpha, beta=opts.beta)
     if opts.tv_weight > 0:
-        from .costs import total_variation_cost
+        from ..costs import total_variation_cost
 
         extra["J_tv"] = total_variation_cost(model["input"])
         J = J + opts.tv_weight * extra["J_tv"]
@@ -190,14 +190,14 @@ def build(opts, prepared, sess):
 def weights_as(opts):
     """How the main job holds the VGG weights: ``'variable'`` with ``--low-memory`` or when
     oneDNN's frozen-weights mode is on (as in ``nst-course run``, see
-    :mod:`nst_course.onednn`), else the course's ``'constant'``. Same numbers either way."""
+    :mod:`nst_course.run.onednn`), else the course's ``'constant'``. Same numbers either way."""
     from .onednn import frozen_weights_active
 
     return "variable" if opts.low_memory or frozen_weights_active() else "constant"
 
 
 def _style_targets(opts, prepared, model):
-    """Blended (and scaled) style Gram targets {layer: (n_C, n_C)} (nst_course.styles)."""
+    """Blended (and scaled) style Gram targets {layer: (n_C, n_C)} (nst_course.run.styles)."""
     from . import styles
 
     names = [name for name, _ in opts.style_layers]
@@ -228,7 +228,7 @@ def initial_image(opts, prepared):
     if opts.init == "style":
         return prepared.styles[0]
     if not os.path.isfile(opts.init):
-        from .errors import OptionError
+        from ..errors import OptionError
 
         raise OptionError("--init %s: not noise, content, style or an image file" % opts.init)
     return reshape_and_normalize_image(load_image(opts.init, opts.width, opts.height,
@@ -264,7 +264,7 @@ class CostLog:
 
 
 def save_result(opts, graph, path, image):
-    """``save_image``; with ``--preserve-colors`` in the content's colours (nst_course.colors)."""
+    """``save_image``; with ``--preserve-colors`` in the content's colours (nst_course.run.colors)."""
     if opts.preserve_colors:
         from .colors import save_preserving_colors
 
@@ -322,7 +322,7 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
 
     The cost lines are the course's ("Iteration i :", "total cost = ...", ...), with the costs
     after step i, as ``model_nn`` prints them (:class:`CostLines`). ``progress`` (a
-    :class:`~nst_course.progress.Progress`) shows iterations done, s/iteration and time left.
+    :class:`~nst_course.run.progress.Progress`) shows iterations done, s/iteration and time left.
     Returns the final image (1, H, W, 3).
     """
     if progress is None:
@@ -333,12 +333,12 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
     sess.run(tf1.global_variables_initializer())
     sess.run(model["input"].assign(start_image))
     start = 0
-    if opts.resume:  # beyond the course: continue a checkpointed run (nst_course.checkpoint)
+    if opts.resume:  # beyond the course: continue a checkpointed run (nst_course.run.checkpoint)
         from .checkpoint import restore
 
         start = restore(opts.resume, sess, log)
     stepper = None
-    if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.lbfgs)
+    if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.run.lbfgs)
         stepper = graph.train_step.stepper(sess, opts.iterations - start,
                                            say=lambda line: (progress.clear(), _say(opts, line)))
     watch = StepWatch(opts, sess, graph)
@@ -346,7 +346,7 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
     progress.start(done=start)
     for i in range(start, opts.iterations):
         if stepper is None:
-            watch.step(i)  # Adam's train_step, watched for NaN/Inf cost (nst_course.safety)
+            watch.step(i)  # Adam's train_step, watched for NaN/Inf cost (nst_course.run.safety)
             lines.from_step(watch.before)
         else:
             watch.step(i, run=stepper.step)
@@ -395,11 +395,11 @@ def _state_saver(opts, sess, log, lines):
 def run(opts):
     """Run the main job with :class:`RunOptions`; returns the final image (H, W, 3) uint8."""
     started = time.time()
-    if opts.resume:  # the saved run's options (nst_course.checkpoint)
+    if opts.resume:  # the saved run's options (nst_course.run.checkpoint)
         from .checkpoint import resume_options
 
         opts = resume_options(opts)
-    check_options(opts)  # before any work (nst_course.checks)
+    check_options(opts)  # before any work (nst_course.run.checks)
     check_output_dir(opts.output_dir, output_names(opts))
     prepared = prepare(opts)
     os.makedirs(opts.output_dir, exist_ok=True)
@@ -419,7 +419,7 @@ def run(opts):
                 final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
                                  progress=progress, lines=lines)
     save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)
-    from .images import to_uint8
+    from ..images import to_uint8
     from .outputs import write_reports
 
     result = to_uint8(final)

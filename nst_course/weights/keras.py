@@ -25,9 +25,9 @@ import os
 
 import numpy as np
 
-from .errors import WeightsError
-from .layers import VGG16_LAYERS, VGG19_LAYERS, conv_part
-from .weights import VGGLayer, VGGWeights
+from ..errors import WeightsError
+from ..layers import VGG16_LAYERS, VGG19_LAYERS, conv_part
+from .model import VGGLayer, VGGWeights
 
 FILE_NAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 

@@ -2,7 +2,7 @@
 
 The command line's argument types already refuse most bad values (zero, negative or
 non-numbers) as usage errors; :func:`check_options` repeats the checks for code that builds
-:class:`~nst_course.runner.RunOptions` itself, and adds the ones that span options.
+:class:`~nst_course.run.runner.RunOptions` itself, and adds the ones that span options.
 :func:`check_output_dir` makes sure the results can be written *before* minutes of work,
 without creating anything yet.
 """
@@ -12,8 +12,8 @@ import numbers
 import os
 import tempfile
 
-from .errors import OptionError, OutputError
-from .images import MIN_SIDE
+from ..errors import OptionError, OutputError
+from ..images import MIN_SIDE
 
 
 def _flag(name):
@@ -74,7 +74,7 @@ def check_options(opts):
 
 def vgg_layer_names(pooling="avg"):
     """Every layer name a VGG-19 model dict has: conv1_1 ... conv5_4 and the five pools."""
-    from .layers import VGG19_LAYERS, conv_part
+    from ..layers import VGG19_LAYERS, conv_part
 
     names = []
     for name in conv_part(VGG19_LAYERS):
@@ -180,10 +180,10 @@ def preflight(opts):
     """Every check that needs no TensorFlow, done before it loads (a few seconds saved on
     each mistake): options, output directory, and each input image read once.
 
-    ``opts`` is a :class:`~nst_course.runner.RunOptions` or anything with the same attributes
+    ``opts`` is a :class:`~nst_course.run.runner.RunOptions` or anything with the same attributes
     (the command line's parsed arguments).
     """
-    from .images import load_image
+    from ..images import load_image
 
     check_options(opts)
     check_output_dir(opts.output_dir, output_names(opts))

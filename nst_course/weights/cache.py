@@ -37,8 +37,10 @@ import zlib
 
 import numpy as np
 
-from .errors import WeightsError
-from .weights import VGGLayer, VGGWeights, cache_dir, read_matconvnet, validate
+from ..errors import WeightsError
+from .matconvnet import read_matconvnet
+from .model import VGGLayer, VGGWeights, validate
+from .places import cache_dir
 
 FORMAT = "nst-course-vgg-conv-cache-1"
 #: With ``cache=None``, .mat files at least this large are cached (tiny test files are not).
@@ -75,7 +77,7 @@ def source_stamp(source):
 
 def write_cache(weights, path, stamp):
     """Write the conv part of ``weights`` (a validated :class:`VGGWeights`) to ``path``."""
-    from .images import atomic_write
+    from ..images import atomic_write
 
     source, size, mtime_ns = stamp
     arrays = {

@@ -1,0 +1,150 @@
+"""The one seam to Dask distributed: start or join a cluster, submit tasks, collect results.
+
+Everything of ours that runs many independent tasks (``nst-course batch``, ``nst-course
+grade``, the figures' panels) goes through here, so the same code runs on an embedded
+:class:`distributed.LocalCluster` of this machine's cores or on an existing cluster
+(``--scheduler tcp://HOST:PORT``)::
+
+    with connect(scheduler=None, workers=2, threads_per_worker=1) as client:
+        for key, outcome in run_tasks(client, work, {"job-1": payload1, ...}):
+            if isinstance(outcome, TaskFailed): ...   # the task raised: outcome.message
+            else: ...                                  # the task's return value
+
+Payloads and results travel as picklable values (bytes, dicts of numbers), never as paths, so
+workers need no shared filesystem. Results are handled by the caller (the client) as they
+arrive; a task whose worker died is re-run by the scheduler on another worker and still comes
+back exactly once.
+
+Worker processes of the embedded cluster get :func:`worker_environment`: oneDNN on unless the
+user set ``TF_ENABLE_ONEDNN_OPTS`` (see :mod:`nst_course.run.onednn`), the frozen-weights mode,
+and TensorFlow's and the BLAS thread pools sized to the worker's threads.
+"""
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+#: The dashboard is off: a grader or a batch needs no web server of its own.
+DASHBOARD = None
+
+
+@dataclass
+class TaskFailed:
+    """A task that raised: its exception's type name and one-line message."""
+
+    error_type: str
+    message: str
+
+    def __str__(self):
+        return self.message or self.error_type
+
+
+def default_split(cores=None):
+    """(workers, threads per worker) for this machine: one single-threaded worker per core.
+
+    Measured for the batch of equal jobs (``benchmarks/bench_batch.py``); callers may override.
+    """
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores), 1
+
+
+def worker_environment(threads_per_worker=1, extra=None):
+    """Environment variables for a worker process, set before it imports TensorFlow.
+
+    A user's own setting of any of them wins (taken from this process's environment).
+    """
+    threads = str(max(1, int(threads_per_worker)))
+    env = {
+        "TF_ENABLE_ONEDNN_OPTS": "1",
+        "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1",
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MALLOC_ARENA_MAX": "2",
+    }
+    env.update(extra or {})
+    for name in list(env):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+@contextlib.contextmanager
+def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit="auto", env=None,
+            quiet=True):
+    """A :class:`distributed.Client` for the duration of the ``with`` block.
+
+    ``scheduler`` -- None: start an embedded LocalCluster of worker *processes* on 127.0.0.1
+    (``workers`` x ``threads_per_worker``, default :func:`default_split`), closed at the end;
+    or the address of an existing scheduler (``tcp://HOST:PORT``), whose workers are used as
+    they are (their environment is theirs to set).
+    ``env`` -- extra environment variables for the embedded cluster's workers.
+    """
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if quiet:
+        for name in ("distributed", "distributed.nanny", "distributed.scheduler",
+                     "distributed.worker", "distributed.core", "distributed.http.proxy"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    default_workers, default_threads = default_split()
+    workers = workers or default_workers
+    threads = threads_per_worker or default_threads
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                           host="127.0.0.1", dashboard_address=DASHBOARD,
+                           memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else None,
+                           env=worker_environment(threads, env))
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def run_tasks(client, function, payloads, retries=0, pure=False):
+    """Submit ``function(payload)`` for each ``key: payload`` of ``payloads`` (a dict); yield
+    ``(key, result)`` as tasks finish, in completion order, each key exactly once.
+
+    A task that raises yields ``(key, TaskFailed(...))`` and the others go on (``retries``:
+    how often Dask re-runs a task that raised before giving up; 0 by default, as our tasks
+    fail for reasons that a re-run does not change). A worker that dies mid-task makes the
+    scheduler re-run its tasks on another worker (Dask's ``allowed-failures``), so its result
+    still comes back once. On exit from the generator (the caller stopped, Ctrl-C) the
+    unfinished tasks are cancelled.
+    """
+    from distributed import as_completed
+
+    futures = {}
+    for key, payload in payloads.items():
+        future = client.submit(function, payload, key="%s-%s" % (getattr(function, "__name__", "task"), key),
+                               pure=pure, retries=retries)
+        futures[future] = key
+    pending = set(futures)
+    try:
+        for future in as_completed(list(futures)):
+            key = futures[future]
+            pending.discard(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a task's failure is data for the caller
+                message = " ".join(str(exc).split()) or type(exc).__name__
+                result = TaskFailed(type(exc).__name__, message)
+            future.release()
+            yield key, result
+    finally:
+        if pending:
+            client.cancel(list(pending), force=True)
