@@ -274,3 +274,16 @@ def test_imresize_sizes_and_imsave_byte_scaling(tmp_path):
     np.testing.assert_array_equal(scipy_misc.bytescale(np.array([10.0, 20.0, 30.0])), [0, 128, 255])
     with pytest.raises(AttributeError, match="scipy.misc.face is not provided"):
         scipy_misc.face  # noqa: B018
+
+
+@pytest.mark.parametrize("minor", [2, 5])
+def test_the_ported_notebook_is_valid_nbformat(minor):
+    nbformat = pytest.importorskip("nbformat")
+    nb = course_notebook("v3a")
+    nb["nbformat_minor"] = minor
+    if minor >= 5:  # today's Jupyter saves an id on every cell
+        for k, cell in enumerate(nb["cells"]):
+            cell["id"] = "cell-%d" % k
+    new, _ = porting.port_notebook(nb)
+    nbformat.validate(nbformat.from_dict(new))
+    assert ("id" in new["cells"][1]) == (minor >= 5)

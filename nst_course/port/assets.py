@@ -15,6 +15,7 @@ import shutil
 from ..config import CONFIG
 from ..errors import NSTError
 from ..weights import DOWNLOAD_COMMAND, ENV_VAR, DEFAULT_NAME, cache_dir
+from .rewrite import comment_start
 
 COURSE_VGG_MODEL = "pretrained-model/imagenet-vgg-verydeep-19.mat"
 
@@ -49,7 +50,7 @@ def referenced_images(cells):
     found = []
     for _, source in cells:
         for line in source.splitlines():
-            code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+            code = line[:comment_start(line)]
             if not code.strip() or _WRITES.search(code):
                 continue
             for _, path in _IMAGE_LITERAL.findall(code):

@@ -111,13 +111,13 @@ def port_file(path, output=None, in_place=False, images=None):
     else:
         atomic_write(target, lambda tmp: shutil.copyfile(path, tmp))  # already ported: as is
     base_dir = os.path.dirname(os.path.abspath(target))
-    provided, provide_error = [], None
+    provided = []
     wanted = assets.referenced_images(cells)
     missing = assets.missing_images(wanted, base_dir)
     if images is not None and missing:
         provided, missing = assets.provide_images(missing, base_dir, images)
     return report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir,
-                  images, provide_error)
+                  images)
 
 
 def _write_text(tmp, text):
@@ -140,7 +140,7 @@ def _where(change, ext):
 
 
 def report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir,
-           images, provide_error=None):
+           images):
     """The report's lines: the changes cell by cell, then the missing pieces."""
     lines = ["nst-course port: %s -> %s" % (path, target)]
     form = porting.course_form(cells)

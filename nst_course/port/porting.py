@@ -17,6 +17,8 @@ class PortError(NSTError):
     """The file cannot be ported (not a notebook, unreadable, ...)."""
 
 
+#: The id of the added setup cell in notebooks whose cells have ids (nbformat 4.5).
+SETUP_ID = "nst-course-port-setup"
 #: The metadata of the added setup cell.
 SETUP_METADATA = {"nst_course_port": {"role": "setup", "version": 1}, "tags": ["nst-course-port"]}
 
@@ -69,14 +71,25 @@ def port_notebook(nb):
         new_cells.append(cell)
     if not result.already_ported:
         index = (first_code - 1) if first_code is not None else len(new_cells)
-        new_cells.insert(index, {
+        setup = {
             "cell_type": "code", "execution_count": None, "metadata": dict(SETUP_METADATA),
             "outputs": [], "source": list(SETUP_LINES[:-1]) + [SETUP_LINES[-1].rstrip("\n")],
-        })
+        }
+        if nb.get("nbformat_minor", 0) >= 5 or any("id" in cell for cell in cells):
+            setup["id"] = _free_id(cells)  # nbformat 4.5 wants a unique id on every cell
+        new_cells.insert(index, setup)
         result.setup_added = first_code or len(cells) + 1
     new = dict(nb)
     new["cells"] = new_cells
     return new, result
+
+
+def _free_id(cells):
+    taken = {cell.get("id") for cell in cells}
+    candidate, n = SETUP_ID, 1
+    while candidate in taken:
+        candidate, n = "%s-%d" % (SETUP_ID, n), n + 1
+    return candidate
 
 
 def code_cells(nb):

@@ -101,7 +101,7 @@ def _split(line):
     return line, ""
 
 
-def _comment_start(code):
+def comment_start(code):
     """Index of the ``#`` that starts the line's comment (outside strings), or len(code)."""
     quote = None
     i = 0
@@ -128,7 +128,7 @@ def rewrite_line(line, script=False):
     code, newline = _split(line)
     if code.lstrip().startswith("#"):
         return line, []
-    cut = _comment_start(code)
+    cut = comment_start(code)
     code, newline = code[:cut], code[cut:] + newline
     whys = []
     for rule in RULES:
