@@ -287,3 +287,14 @@ def test_the_ported_notebook_is_valid_nbformat(minor):
     new, _ = porting.port_notebook(nb)
     nbformat.validate(nbformat.from_dict(new))
     assert ("id" in new["cells"][1]) == (minor >= 5)
+
+
+def test_an_import_it_cannot_rewrite_is_reported():
+    from nst_course.port.rewrite import port_lines
+
+    lines, result = port_lines(["import numpy as np, tensorflow as tf\n",
+                                "from tensorflow.python.framework import ops\n",
+                                "import tensorflow as tf\n"], cell=3)
+    assert lines[0] == "import numpy as np, tensorflow as tf\n"
+    assert [(cell, line) for cell, line, _ in result.warnings] == [(3, 1)]
+    assert "cannot rewrite" in result.warnings[0][2]

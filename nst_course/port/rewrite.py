@@ -88,6 +88,8 @@ RULES = [
          r"\1# \2", MAGIC_WHY, script_only=True),
 ]
 
+_LEFT_OVER = re.compile(r"^\s*(?:import|from)\s.*\b(?:nst_utils|scipy\.misc|tensorflow)\b")
+_OURS = re.compile(r"nst_course\.port|tensorflow\.compat\.v1|^\s*from\s+tensorflow[.\s]")
 _MISC_NAME = re.compile(r"\b(?:scipy\.misc|misc|scipy_misc)\.(\w+)")
 _FROM_MISC = re.compile(r"^\s*from\s+scipy\.misc\s+import\s+(.+?)\s*(?:#.*)?$")
 
@@ -192,6 +194,10 @@ def port_lines(lines, cell=None, script=False, result=None):
         new, whys = rewrite_line(line, script=script)
         for text in warnings_for_line(line):
             result.warnings.append((cell, number, text))
+        code = new[:comment_start(new)]
+        if _LEFT_OVER.match(code) and not _OURS.search(code):
+            result.warnings.append((cell, number, "an import this port cannot rewrite (several "
+                                    "modules on one line?): give each its own line and port again"))
         if whys:
             result.changes.append(Change(cell, number, _split(line)[0], _split(new)[0],
                                          "; ".join(whys)))
