@@ -16,9 +16,9 @@ import importlib
 
 _EXPORTS = {
     "POINTS": "points", "GRADED": "points", "TOTAL": "points", "points_table": "points",
-    "probes": "probes",
-    "observe": "observe",
-    "judge": "judge", "CheckResult": "judge",
+    "probes": "probing",
+    "observe": "observing",
+    "judge": "judging", "CheckResult": "judging",
     "HINTS": "hints",
     "check": "checks", "report": "checks",
     "compute_content_cost_test": "checks", "gram_matrix_test": "checks",

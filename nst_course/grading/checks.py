@@ -10,9 +10,9 @@ the same without printing: ``judge(name, p, observe(name, function, p))`` with
 import os
 import sys
 
-from .judge import CheckResult, judge
-from .observe import observe
-from .probes import probes
+from .judging import CheckResult, judge
+from .observing import observe
+from .probing import probes
 
 GREEN, RED, RESET = "\033[92m", "\033[91m", "\033[0m"
 

@@ -2,7 +2,7 @@
 
 Values only, JSON-serialisable: the returned value (numbers, nested lists), its type, shape and
 dtype, the graph ops it created, what it printed, or the exception's type and one-line message.
-Nothing here judges: :mod:`nst_course.grading.judge` does, from these values alone, so a grader
+Nothing here judges: :mod:`nst_course.grading.judging` does, from these values alone, so a grader
 can run ``observe`` in an untrusted child process and ``judge`` in its parent.
 
 Each probe runs in a fresh ``tf.Graph`` and ``Session``; the caller's default graph and session
@@ -83,11 +83,19 @@ def type_name(value):
     return type(value).__name__
 
 
+_TF_NOISE = ("Graph execution error", "Detected at node", "File ", "Node:", "[[", "Original stack")
+
+
 def one_line(exc):
-    """The exception's message: its first non-empty line, at most 300 characters."""
-    text = str(exc).strip()
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    return line[:300]
+    """The exception's message: its first informative line, at most 300 characters.
+
+    TensorFlow's run-time errors start with 'Graph execution error:' and the node's stack:
+    those lines are skipped for the sentence that says what went wrong.
+    """
+    text = str(getattr(exc, "message", None) or exc).strip()
+    lines = [part.strip() for part in text.splitlines() if part.strip()]
+    useful = [line for line in lines if not line.startswith(_TF_NOISE)]
+    return (useful or lines or [""])[0][:300]
 
 
 def error_record(exc, when):

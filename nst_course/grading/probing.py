@@ -6,7 +6,7 @@ A probe is a JSON-serialisable dict::
      "args": [{"as": "ndarray", "value": [[...]]}, {"as": "tensor", "value": [[...]]}],
      "kwargs": {"alpha": {"as": "number", "value": 1.0}}}
 
-``as`` says how :func:`~nst_course.grading.observe.observe` hands the value over: a numpy
+``as`` says how :func:`~nst_course.grading.observing.observe` hands the value over: a numpy
 float32 array (``ndarray``), a float32 graph constant (``tensor``) or a Python float
 (``number``). Kind ``course-cell`` is the course's own Expected Output cell: graph seed 1 and
 ``random_normal(shape, mean=1, stddev=4)`` draws of the listed shapes, run inside

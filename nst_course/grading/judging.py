@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reference
 from .hints import PASSED, hint
-from .probes import published_total_cost_inputs
+from .probing import published_total_cost_inputs
 
 COURSE_DEFAULTS = {"total_cost": {"alpha": 10, "beta": 40}, "model_nn": {"num_iterations": 200}}
 
@@ -65,7 +65,7 @@ def _error_hint(name, error, placeholders):
     kind, message = error["type"], error["message"]
     fields = {"error_type": kind, "error_message": message}
     lowered = message.lower()
-    if "symbolic" in lowered or re.search(r"tensor' object has no attribute", lowered):
+    if "symbolic" in lowered or re.search(r"tensor'? object has no attribute", lowered):
         return _Verdict("numpy-on-tensor", **fields)
     if kind == "NotImplementedError" or placeholders:
         return _Verdict("not-implemented")
@@ -73,7 +73,7 @@ def _error_hint(name, error, placeholders):
         return _Verdict("shape-of-numpy", **fields)
     if "float64" in lowered or "double" in lowered:
         return _Verdict("float64-mixed", **fields)
-    if name == "model_nn" and "uninitiali" in lowered:
+    if name == "model_nn" and (kind == "FailedPreconditionError" or "uninitiali" in lowered):
         return _Verdict("no-initializer", **fields)
     return _Verdict("raised", **fields)
 
