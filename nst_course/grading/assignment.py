@@ -112,7 +112,7 @@ def student_notebook(notebook):
             source = without_hidden_tests(source, where)
         elif BEGIN_HIDDEN in source:
             raise AssignmentError("%s: hidden tests outside a grade cell" % where)
-        cell["source"] = source
+        cell["source"] = source.splitlines(True)  # as nbformat stores it: a list of lines
         if cell["cell_type"] == "code":
             cell["outputs"] = []
             cell["execution_count"] = None

@@ -237,6 +237,13 @@ _COST_LINES = re.compile(r"Iteration (\d+) :\s*\ntotal cost = (\S+)\s*\ncontent 
                          r"\s*\nstyle cost = (\S+)")
 
 
+def _nearer(value, a, b):
+    """True if the positive ``value`` is nearer to ``a`` than to ``b`` on a log scale."""
+    if min(value, a, b) <= 0:
+        return abs(value - a) < abs(value - b)
+    return abs(np.log(value / a)) < abs(np.log(value / b))
+
+
 def _judge_model_nn(probes, records, defaults, checked):
     probe = probes[0]
     record = records[probe["id"]]
@@ -259,9 +266,10 @@ def _judge_model_nn(probes, records, defaults, checked):
         raise _Verdict("no-train-step")
     if moved <= 2.0 * 1.05:  # Adam moves each pixel by at most about the learning rate per step
         raise _Verdict("input-reassigned")
-    if moved > 2.0 * iterations * 1.05:
-        raise _Verdict("input-not-assigned")
     totals = [float(row[1]) for row in printed]
+    start = record.get("start_costs", {})
+    if start and _nearer(totals[0], start["initial_value"], start["input_image"]):
+        raise _Verdict("input-not-assigned")
     if not totals[-1] < totals[0]:
         raise _Verdict("cost-not-decreasing", got=" -> ".join("%.6g" % t for t in totals))
     course = COURSE_DEFAULTS["model_nn"]

@@ -214,6 +214,19 @@ def _files(root):
     return found
 
 
+def _start_costs(graph, handles, start):
+    """J at the input image and at the input variable's initial value (what the model starts
+    from when the input is never assigned), in a session of their own, so that the student's
+    session keeps its variables uninitialised."""
+    costs = {}
+    with tf1.Session(graph=graph) as other:
+        other.run(tf1.global_variables_initializer())
+        costs["initial_value"] = float(other.run(handles.J))
+        other.run(handles.model["input"].assign(start))
+        costs["input_image"] = float(other.run(handles.J))
+    return costs
+
+
 def _observe_model_nn(function, probe, workdir):
     """Build the course's graph on tiny weights, then call ``function(sess, input_image, n)``."""
     from ..training import build_graph
@@ -227,6 +240,7 @@ def _observe_model_nn(function, probe, workdir):
     with graph.as_default(), tf1.Session(graph=graph) as sess, sess.as_default():
         handles = build_graph(content, style, weights=tiny_weights(seed=probe["weights_seed"]),
                               sess=sess)
+        record["start_costs"] = _start_costs(graph, handles, start)
         run_dir = tempfile.mkdtemp(prefix="model_nn-", dir=workdir)
         os.makedirs(os.path.join(run_dir, "output"))
         with _globals_set(function, handles._asdict()), _working_directory(run_dir):
