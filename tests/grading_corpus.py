@@ -137,6 +137,7 @@ TOTAL = [
     ("hard-coded", body(T, "return 10 * J_content + 40 * J_style"), "alpha-beta-ignored"),
     ("beta=10", "def total_cost(J_content, J_style, alpha = 10, beta = 10):\n"
                 "    return alpha * J_content + beta * J_style\n", "defaults-changed"),
+    ("squares alpha", body(T, "return alpha ** 2 * J_content / 10 + beta * J_style"), "wrong-value"),
     ("tf.add", body(T, "return tf.add(alpha * J_content, beta * J_style)"), "not-a-number"),
     ("no return", body(T, "J = alpha * J_content + beta * J_style"), "returned-none"),
     ("course template", body(T, "### START CODE HERE ### (≈1 line)", "J = None", "### END CODE HERE ###",
