@@ -31,9 +31,9 @@ STYLE_LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
 #: alpha / beta of the tradeoff figure's columns, content-dominated to style-dominated for the
 #: course's normalisation (measured: benchmarks/bench_tradeoff.py, README "Teaching demos").
 RATIOS = [1e2, 1.0, 1e-2, 1e-4]
-DEPTHS = [1, 2, 3, 4, 5]
-#: the figures' default size and length: small enough for a class on a laptop CPU.
-WIDTH, HEIGHT, ITERATIONS = 200, 150, 200
+DEPTHS = [1, 3, 5]
+#: the figures' default size and length: a few minutes for a class on a laptop CPU.
+WIDTH, HEIGHT, ITERATIONS = 128, 96, 100
 ALPHA = 10.0  # the course's alpha; the tradeoff figure sets beta = alpha / ratio
 
 
@@ -44,7 +44,7 @@ class Settings:
     width: int = WIDTH
     height: int = HEIGHT
     iterations: int = ITERATIONS
-    optimizer: str = "adam"
+    optimizer: str = "lbfgs"  # the paper's; Adam needs many more steps to leave the noise
     learning_rate: float = 2.0
     seed: int = 0
     pooling: str = "avg"
@@ -126,7 +126,7 @@ def tradeoff_figure(ratios=None, depths=None, style_layers=None, content_layer="
         names = style_layers[:depth]
         for col, ratio in enumerate(ratios):
             panels.append(Panel("ratio%s-depth%d" % (format_ratio(ratio), depth), row, col,
-                                "alpha/beta %s" % format_ratio(ratio),
+                                "%s, a/b %s" % (_layer_set_label(names), format_ratio(ratio)),
                                 dict(alpha=ALPHA, beta=ALPHA / ratio, content_layer=content_layer,
                                      style_layers=[(n, 1.0 / depth) for n in names])))
     return Figure("tradeoff", "Content against style (Gatys et al. 2015, Figure 3)", panels,
@@ -140,15 +140,26 @@ def tradeoff_figure(ratios=None, depths=None, style_layers=None, content_layer="
 
 
 def check(figure, settings, output):
-    """The main job's checks for every panel, and the output's; before any work."""
-    from ..run.checks import check_layer_names, check_options, check_output_dir
+    """The main job's checks (:func:`nst_course.run.checks.check_options`: layer names, size,
+    iterations...) for every panel, and the output's; before any work and without TensorFlow."""
+    from types import SimpleNamespace
+
+    from ..images import MAX_PIXELS
+    from ..run.checks import check_options, check_output_dir
 
     if not str(output).lower().endswith(".png"):
         raise OptionError("--output %s: the figure is a PNG; give a path ending in .png" % output)
+    if settings.optimizer not in ("adam", "lbfgs"):
+        raise OptionError("--optimizer %s: not adam or lbfgs" % settings.optimizer)
     for panel in figure.panels:
-        opts = settings.run_options(**panel.options)
-        check_layer_names(opts)
-        check_options(opts)
+        # the values of a panel's RunOptions that the checks read (Settings.run_options)
+        fields = dict(width=settings.width, height=settings.height,
+                      iterations=settings.iterations, print_every=1, save_every=0,
+                      learning_rate=settings.learning_rate, noise_ratio=0.6, tv_weight=0.0,
+                      style_scale=1.0, checkpoint_every=0, max_pixels=MAX_PIXELS, style=["-"],
+                      pooling=settings.pooling)
+        fields.update(panel.options)
+        check_options(SimpleNamespace(**fields))
     directory = os.path.dirname(os.path.abspath(output))
     check_output_dir(directory, [os.path.basename(output)]
                      + [os.path.basename(panel_path(output, p)) for p in figure.panels])
@@ -261,9 +272,9 @@ def _run(todo, workers, scheduler):
         for name, (_, _, _, payload) in todo.items():
             yield name, render_panel(payload)
         return
-    from ..batch.cluster import TaskFailed, connect, run_tasks
+    from ..batch.cluster import TaskFailed, connect, default_split, run_tasks
 
-    count = None if scheduler else min(workers or len(todo), len(todo))
+    count = None if scheduler else min(workers or default_split()[0], len(todo))
     with connect(scheduler=scheduler, workers=count, threads_per_worker=1) as client:
         payloads = {name: item[3] for name, item in todo.items()}
         for name, result in run_tasks(client, render_panel, payloads):
@@ -333,13 +344,14 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
     head_h = 0.3 if figure.col_labels else 0.0
     caption_h = 0.22 * (caption_text.count("\n") + 1) + 0.2
     title_h = 0.4
-    fig_w = panel_w * (cols + first) + 0.3
+    margin = 0.35  # the row labels
+    fig_w = margin + panel_w * (cols + first) + 0.15
     fig_h = title_h + head_h + rows * (panel_h + label_h) + caption_h
     fig = _figure(fig_w, fig_h)
     fig.text(0.5, 1 - 0.25 / fig_h, figure.title, ha="center", va="center", fontsize=11)
 
     def axes(row, col):
-        left = (0.15 + col * panel_w + 0.04) / fig_w
+        left = (margin + col * panel_w + 0.04) / fig_w
         bottom = 1 - (title_h + head_h + (row + 1) * (panel_h + label_h) - label_h) / fig_h
         return fig.add_axes([left, bottom, (panel_w - 0.08) / fig_w, panel_h / fig_h])
 
@@ -349,6 +361,9 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
         ax.set_yticks([])
         ax.set_xlabel(label, fontsize=size, labelpad=2)
 
+    for row in range(rows):  # the row labels, left of the grid
+        fig.text(0.12 / fig_w, 1 - (title_h + head_h + row * (panel_h + label_h) + panel_h / 2) / fig_h,
+                 figure.row_labels[row], rotation=90, ha="center", va="center", fontsize=8)
     if figure.inputs:
         for row in range(rows):
             if figure.kind == "layers":
@@ -361,8 +376,6 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
     for item in rendered:
         ax = axes(item.panel.row, item.panel.col + first)
         show(ax, item.image, item.panel.label)
-        if item.panel.col == 0:
-            ax.set_ylabel(figure.row_labels[item.panel.row], fontsize=7)
         if item.panel.row == 0 and figure.col_labels:
             ax.set_title(figure.col_labels[item.panel.col], fontsize=8)
     fig.text(0.5, 0.1 / fig_h, caption_text, ha="center", va="bottom", fontsize=7, wrap=True)

@@ -81,6 +81,9 @@ def render_panel(payload):
     Returns {'image': (H, W, 3) uint8, 'start': (J, Jc, Js), 'final': (J, Jc, Js),
     'rows': [(iteration, J, Jc, Js)]}.
     """
+    from ..run.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # a Dask worker: no start-up chatter, as in nst-course run
     from ..run.runner import RunOptions
     from .engine import prepared_from_arrays, train
 
