@@ -18,11 +18,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._tf import tf
-from ..images import reshape_and_normalize_image, to_uint8
-from ..run.checks import check_options
-from ..run.runner import Prepared, RunOptions, build, initial_image, optimize
-from ..vgg import release_weight_values
+from ..run.quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()  # the package's graph mode, without TensorFlow's chatter
+from ..images import reshape_and_normalize_image, to_uint8  # noqa: E402
+from ..run.checks import check_options  # noqa: E402
+from ..run.runner import Prepared, RunOptions, build, initial_image, optimize  # noqa: E402
+from ..vgg import release_weight_values  # noqa: E402
 
 tf1 = tf.compat.v1
 

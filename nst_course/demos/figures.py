@@ -233,6 +233,7 @@ def render(figure, content, style, output, settings=None, weights=None, workers=
     started = time.time()
     settings = settings or Settings()
     check(figure, settings, output)
+    from . import engine  # noqa: F401  (TensorFlow imported quietly, before the main job's modules)
     content_rgb = load_image(content, settings.width, settings.height)
     style_rgb = load_image(style, settings.width, settings.height)
     source, label = weights_source(weights)

@@ -119,9 +119,9 @@ def run_live(content, style, iterations=200, every=10, show=None, weights=None, 
     ``show(png_bytes, text)`` -- where frames go; default: an IPython display updated in place
     (nothing outside IPython).
     """
+    from .engine import train  # first: TensorFlow imported quietly
     from ..run.runner import RunOptions, prepare
     from ..run.checks import check_options
-    from .engine import train
 
     opts = RunOptions(content=content, style=[style] if isinstance(style, str) else list(style),
                       iterations=iterations, weights=weights, **options)
