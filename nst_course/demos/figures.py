@@ -30,7 +30,7 @@ CONTENT_LAYERS = ["conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2"]
 STYLE_LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
 #: alpha / beta of the tradeoff figure's columns, content-dominated to style-dominated for the
 #: course's normalisation (measured: benchmarks/bench_tradeoff.py, README "Teaching demos").
-RATIOS = [1e2, 1.0, 1e-2, 1e-4]
+RATIOS = [1e6, 1e4, 1e2, 1.0]
 DEPTHS = [1, 3, 5]
 #: the figures' default size and length: a few minutes for a class on a laptop CPU.
 WIDTH, HEIGHT, ITERATIONS = 128, 96, 100
