@@ -23,7 +23,7 @@ from ..run.quiet import import_tensorflow_quietly
 tf = import_tensorflow_quietly()  # the package's graph mode, without TensorFlow's chatter
 from ..images import reshape_and_normalize_image, to_uint8  # noqa: E402
 from ..run.checks import check_options  # noqa: E402
-from ..run.runner import Prepared, RunOptions, build, initial_image, optimize  # noqa: E402
+from ..run.runner import Prepared, build, initial_image, optimize  # noqa: E402
 from ..vgg import release_weight_values  # noqa: E402
 
 tf1 = tf.compat.v1
@@ -105,7 +105,3 @@ def start_costs(sess, graph, image):
     sess.run(init, feed_dict={init.inputs[1]: image})
     return tuple(float(v) for v in sess.run([graph.J, graph.J_content, graph.J_style]))
 
-
-def options(**fields):
-    """:class:`RunOptions` with ``fields`` set (a helper for dict payloads)."""
-    return RunOptions(**fields)

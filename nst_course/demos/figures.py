@@ -19,11 +19,11 @@ same settings is reused (:mod:`nst_course.demos.panels`).
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import OptionError
+from ..errors import NSTError, OptionError
 from .panels import Panel, Rendered, options_dict, panel_key, read_panel, render_panel, write_panel
 
 CONTENT_LAYERS = ["conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2"]
@@ -279,11 +279,15 @@ def _run(todo, workers, scheduler):
     with connect(scheduler=scheduler, workers=count, threads_per_worker=1) as client:
         payloads = {name: item[3] for name, item in todo.items()}
         for name, result in run_tasks(client, render_panel, payloads):
-            if isinstance(result, TaskFailed):
-                raise OptionError("panel %s failed: %s" % (name, result)) if result.error_type \
-                    in ("OptionError", "ImageError", "WeightsError") else \
-                    RuntimeError("panel %s failed: %s" % (name, result))
+            if isinstance(result, TaskFailed):  # the finished panels are on disk already
+                raise PanelError("panel %s failed on a worker (%s: %s); the panels done so far "
+                                 "are kept and reused by the next run"
+                                 % (name, result.error_type, result.message))
             yield name, result
+
+
+class PanelError(NSTError):
+    """A panel's task raised on a Dask worker."""
 
 
 class _Report:
@@ -382,6 +386,3 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
     fig.text(0.5, 0.1 / fig_h, caption_text, ha="center", va="bottom", fontsize=7, wrap=True)
     return _save_figure(fig, path)
 
-
-def with_size(settings, **changes):
-    return replace(settings, **changes)
