@@ -17,8 +17,10 @@ written as a PNG of its own next to the grid, and a panel whose file was rendere
 same settings is reused (:mod:`nst_course.demos.panels`).
 """
 
+import contextlib
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -274,9 +276,17 @@ def _run(todo, workers, scheduler):
             yield name, render_panel(payload)
         return
     from ..batch.cluster import TaskFailed, connect, default_split, run_tasks
+    from ..run.safety import deferred_signals
 
     count = None if scheduler else min(workers or default_split()[0], len(todo))
-    with connect(scheduler=scheduler, workers=count, threads_per_worker=1) as client:
+    with contextlib.ExitStack() as stack:
+        # Ctrl-C while the cluster starts takes effect once it has started, so that it is
+        # closed cleanly (a second Ctrl-C stops at once); Dask's note that its dashboard
+        # port is taken by another cluster is of no use here.
+        with deferred_signals(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            client = stack.enter_context(connect(scheduler=scheduler, workers=count,
+                                                 threads_per_worker=1))
         payloads = {name: item[3] for name, item in todo.items()}
         for name, result in run_tasks(client, render_panel, payloads):
             if isinstance(result, TaskFailed):  # the finished panels are on disk already
@@ -347,7 +357,7 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
     panel_h = panel_w * height / float(width)
     label_h = 0.32
     head_h = 0.3 if figure.col_labels else 0.0
-    caption_h = 0.22 * (caption_text.count("\n") + 1) + 0.2
+    caption_h = 0.15 * (caption_text.count("\n") + 1) + 0.15
     title_h = 0.4
     margin = 0.35  # the row labels
     fig_w = margin + panel_w * (cols + first) + 0.15
