@@ -77,7 +77,7 @@ def main(argv=None):
               % (ratio, jc, js, c, s, seconds), flush=True)
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as fh:
-        json.dump({"settings": vars(args), "content_only": c_only, "style_only": s_only,
+        json.dump({"settings": {k: v for k, v in vars(args).items() if k != "output"}, "content_only": c_only, "style_only": s_only,
                    "rows": rows}, fh, indent=1)
     print("written", args.output)
 
