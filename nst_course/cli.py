@@ -199,7 +199,8 @@ def build_parser():
     sub.required = True
     add_run_parser(sub)
     add_weights_parser(sub)
-    from .demos import cli as demos_cli; demos_cli.add_parser(sub, _Formatter, _Parser)  # noqa: E702
+    from .demos import cli as demos_cli
+    demos_cli.add_parser(sub, _Formatter, _Parser)  # nst-course figure
     return parser
 
 
