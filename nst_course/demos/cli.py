@@ -79,8 +79,9 @@ def _common(p, kind):
     p.add_argument("--output", default="figures/%s.png" % kind,
                    help="the grid; the panels go beside it as <name>-<panel>.png")
     p.add_argument("--workers", type=_non_negative_int, default=None,
-                   help="Dask worker processes for the panels, 0: all in this process "
-                   "(default: one per core when more than one panel is left to render)")
+                   help="Dask worker processes (single-threaded) for the panels, 0: all in "
+                   "this process (default: the batch engine's split of this machine's cores "
+                   "when more than one panel is left to render)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run the panels on an existing Dask cluster")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")

@@ -224,7 +224,8 @@ def render(figure, content, style, output, settings=None, weights=None, workers=
 
     ``workers`` -- 0: every panel in this process, one after the other; N: an embedded Dask
     cluster of N single-threaded worker processes; None: in this process when at most one
-    panel is left to render, else the cluster (:func:`nst_course.batch.cluster.default_split`).
+    panel is left to render, else an embedded cluster split as the batch engine splits this
+    machine's cores (:func:`nst_course.batch.cluster.default_split`).
     ``scheduler`` -- the address of an existing Dask scheduler to run the panels on.
     ``progress`` -- a bar over the panels (a terminal or Jupyter) or plain lines (a log).
     Panels whose files were rendered with the same settings are reused. Returns a
@@ -278,7 +279,13 @@ def _run(todo, workers, scheduler):
     from ..batch.cluster import TaskFailed, connect, default_split, run_tasks
     from ..run.safety import deferred_signals
 
-    count = None if scheduler else min(workers or default_split()[0], len(todo))
+    if scheduler:  # an existing cluster: its workers as they are
+        count = threads = None
+    elif workers:  # N single-threaded worker processes
+        count, threads = min(workers, len(todo)), 1
+    else:  # the batch engine's split of this machine's cores
+        count, threads = default_split()
+        count = min(count, len(todo))
     with contextlib.ExitStack() as stack:
         # Ctrl-C while the cluster starts takes effect once it has started, so that it is
         # closed cleanly (a second Ctrl-C stops at once); Dask's note that its dashboard
@@ -286,7 +293,7 @@ def _run(todo, workers, scheduler):
         with deferred_signals(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Port .* is already in use")
             client = stack.enter_context(connect(scheduler=scheduler, workers=count,
-                                                 threads_per_worker=1))
+                                                 threads_per_worker=threads))
         payloads = {name: item[3] for name, item in todo.items()}
         for name, result in run_tasks(client, render_panel, payloads):
             if isinstance(result, TaskFailed):  # the finished panels are on disk already

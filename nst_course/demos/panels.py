@@ -18,6 +18,7 @@ re-rendering it (:func:`read_panel`).
 import hashlib
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -61,16 +62,18 @@ class Rendered:
 # --------------------------------------------------------------------------- the task
 
 _WEIGHTS = {}  # source -> VGGWeights, kept per process (a worker renders many panels)
+_LOCK = threading.Lock()  # a worker with several threads renders panels side by side
 
 
 def weights_of(source):
     """The weights of ``source`` (a path or 'random'), loaded once per process."""
-    if source not in _WEIGHTS:
-        from ..weights import load_weights
+    with _LOCK:
+        if source not in _WEIGHTS:
+            from ..weights import load_weights
 
-        _WEIGHTS.clear()  # one weight set at a time: they are large
-        _WEIGHTS[source] = load_weights(source)
-    return _WEIGHTS[source]
+            _WEIGHTS.clear()  # one weight set at a time: they are large
+            _WEIGHTS[source] = load_weights(source)
+        return _WEIGHTS[source]
 
 
 def render_panel(payload):
