@@ -71,3 +71,46 @@ def cli_env():
     env.pop("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS", None)  # the command decides (nst_course.run.onednn)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+NOTEBOOK_KERNEL = "nst-course-tests"
+
+
+@pytest.fixture(scope="session")
+def jupyter_path(tmp_path_factory):
+    """A JUPYTER_PATH with one kernel spec, NOTEBOOK_KERNEL, running this interpreter."""
+    import json
+    import sys
+
+    jupyter = tmp_path_factory.mktemp("jupyter")
+    spec = jupyter / "kernels" / NOTEBOOK_KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "nst-course tests", "language": "python"}))
+    return str(jupyter)
+
+
+def execute_notebook(nb, cwd, jupyter, env=None, allow_errors=False, timeout=300):
+    """Execute ``nb`` in place with nbclient on the tests' kernel, in directory ``cwd``, with
+    ``env`` added to the environment (the kernel inherits it; restored afterwards). The
+    checkout comes first on the kernel's PYTHONPATH; TensorFlow's C++ log is off and plots
+    are inline. Returns ``nb``."""
+    import nbclient
+
+    env = {"JUPYTER_PATH": str(jupyter), "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+           **(env or {})}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        nbclient.NotebookClient(nb, kernel_name=NOTEBOOK_KERNEL, timeout=timeout,
+                                allow_errors=allow_errors,
+                                resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return nb

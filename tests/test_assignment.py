@@ -16,7 +16,7 @@ import pytest
 from nst_course.grading import POINTS
 from nst_course.grading import assignment
 
-from .conftest import ROOT, cli_env
+from .conftest import ROOT, cli_env, execute_notebook
 
 SOURCE = os.path.join(ROOT, *assignment.SOURCE.split("/"))
 STUDENT = os.path.join(ROOT, *assignment.STUDENT.split("/"))
@@ -115,40 +115,22 @@ def test_placeholders_keep_the_markers_indentation():
     assert assignment.student_source(source) == "def f(a):\n    x, y = None\n    None\n"
 
 
-def test_the_released_notebook_runs_to_the_first_check(tmp_path, tiny_mat):
+def test_the_released_notebook_runs_to_the_first_check(tmp_path, tiny_mat, jupyter_path):
     """Executed as a student gets it: every cell up to the first check runs without an error,
     and the check says 'not implemented yet' in one line, on stdout only."""
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from .test_notebook import KERNEL, text_of
+    from .test_notebook import text_of
 
-    jupyter = tmp_path / "jupyter"
-    spec = jupyter / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nst-course tests", "language": "python"}))
     nb = nbformat.read(STUDENT, as_version=4)
     first = next(k for k, c in enumerate(nb.cells) if nbgrader(c).get("grade"))
     nb.cells = nb.cells[: first + 1]
     workdir = tmp_path / "student"
     workdir.mkdir()
-    env = {"JUPYTER_PATH": str(jupyter), "NST_NOTEBOOK_WIDTH": "40", "NST_NOTEBOOK_HEIGHT": "32",
-           "NST_VGG_MODEL": tiny_mat, "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"),
-           "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=300,
-                                resources={"metadata": {"path": str(workdir)}}).execute()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    execute_notebook(nb, workdir, jupyter_path, {
+        "NST_NOTEBOOK_WIDTH": "40", "NST_NOTEBOOK_HEIGHT": "32", "NST_VGG_MODEL": tiny_mat,
+        "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"), "TF_CPP_MIN_LOG_LEVEL": "2"})
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     check = nb.cells[first]

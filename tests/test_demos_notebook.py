@@ -5,9 +5,7 @@ Executed with nbclient on an IPython kernel of this Python, as tests/test_notebo
 with the tiny test weights, a 40x32 image and a few iterations.
 """
 
-import json
 import os
-import sys
 
 import pytest
 
@@ -16,46 +14,26 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("ipywidgets")
 
+from .conftest import execute_notebook
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(ROOT, "notebooks", "Demos.ipynb")
-KERNEL = "nst-course-demos-test"
 ITERATIONS = 6
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory, tiny_mat):
-    jupyter = tmp_path_factory.mktemp("jupyter")
-    spec_dir = jupyter / "kernels" / KERNEL
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nst-course demos tests", "language": "python",
-    }))
+def executed(tmp_path_factory, tiny_mat, jupyter_path):
     out = tmp_path_factory.mktemp("demos-output")
     env = {
-        "JUPYTER_PATH": str(jupyter),
         "NST_DEMOS_WIDTH": "40",
         "NST_DEMOS_HEIGHT": "32",
         "NST_DEMOS_ITERATIONS": str(ITERATIONS),
         "NST_DEMOS_QUICK": "1",
         "NST_DEMOS_OUTPUT": str(out),
         "NST_VGG_MODEL": tiny_mat,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=300,
-                                         resources={"metadata": {"path": os.path.dirname(NOTEBOOK)}})
-        client.execute()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    execute_notebook(nb, os.path.dirname(NOTEBOOK), jupyter_path, env)
     return nb, out
 
 

@@ -5,10 +5,8 @@ nbclient on an IPython kernel of this very Python (``sys.executable``), register
 temporary Jupyter data directory so that no installed kernel is needed or used.
 """
 
-import json
 import os
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -17,9 +15,10 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
+from .conftest import execute_notebook
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(ROOT, "notebooks", "Art_Generation_with_Neural_Style_Transfer.ipynb")
-KERNEL = "nst-course-test"
 
 # Printed exactly as published (the notebook prints numbers as numpy 1.13 did).
 PUBLISHED = [
@@ -47,40 +46,19 @@ def text_of(cell):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory, tiny_mat):
+def executed(tmp_path_factory, tiny_mat, jupyter_path):
     """The notebook after a run with the test parameters, and its output directory."""
-    jupyter = tmp_path_factory.mktemp("jupyter")
-    spec_dir = jupyter / "kernels" / KERNEL
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nst-course tests", "language": "python",
-    }))
     out = tmp_path_factory.mktemp("notebook-output")
     env = {
-        "JUPYTER_PATH": str(jupyter),
         "NST_NOTEBOOK_WIDTH": "40",
         "NST_NOTEBOOK_HEIGHT": "32",
         "NST_NOTEBOOK_ITERATIONS": "4",
         "NST_NOTEBOOK_PRINT_EVERY": "2",
         "NST_NOTEBOOK_OUTPUT": str(out) + os.sep,
         "NST_VGG_MODEL": tiny_mat,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=300,
-                                         resources={"metadata": {"path": os.path.dirname(NOTEBOOK)}})
-        client.execute()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    execute_notebook(nb, os.path.dirname(NOTEBOOK), jupyter_path, env)
     return nb, out
 
 

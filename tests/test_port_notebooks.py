@@ -7,7 +7,6 @@ notebook looks (``pretrained-model/imagenet-vgg-verydeep-19.mat``) and 400x300 i
 IPython kernel of this very Python registered in a temporary Jupyter data directory.
 """
 
-import json
 import os
 import re
 import shutil
@@ -18,29 +17,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import ROOT, cli_env, random_image
+from .conftest import cli_env, execute_notebook, random_image
 from .course_notebooks import course_notebook, write_notebook
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-KERNEL = "nst-course-port-test"
 PUBLISHED_GA = [[6.42230511, -4.42912197, -2.09668207],
                 [-4.42912197, 19.46583748, 19.56387138],
                 [-2.09668207, 19.56387138, 20.6864624]]
 
 
 @pytest.fixture(scope="module")
-def kernel_env(tmp_path_factory):
-    jupyter = tmp_path_factory.mktemp("jupyter")
-    spec = jupyter / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nst-course port tests", "language": "python"}))
-    return {"JUPYTER_PATH": str(jupyter), "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-            "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+def kernel_env(jupyter_path):
+    return jupyter_path
 
 
 def learner_folder(base, tiny_mat, version, images="own", **options):
@@ -63,18 +54,7 @@ def port_and_run(folder, env, *port_args):
     assert "MISSING" not in done.stdout, done.stdout
     nb = nbformat.read(str(folder / "nst_ported.ipynb"), as_version=4)
     nbformat.validate(nb)
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=300, allow_errors=True,
-                                         resources={"metadata": {"path": str(folder)}})
-        client.execute()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    execute_notebook(nb, folder, env, allow_errors=True)
     return nb, done.stdout
 
 
