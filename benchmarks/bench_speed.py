@@ -215,6 +215,7 @@ class Server:
     on request."""
 
     def __init__(self, kind, height, width, weights_npz, torch_python=None):
+        self.kind = kind
         python = sys.executable
         if kind == "torch_eager":
             python = torch_python
@@ -236,8 +237,12 @@ class Server:
         self.info = json.loads(line[len("ready"):].strip() or "{}")
 
     def step(self):
-        self.proc.stdin.write("step\n")
-        return float(self.proc.stdout.readline())
+        try:
+            self.proc.stdin.write("step\n")
+            return float(self.proc.stdout.readline())
+        except (OSError, ValueError):
+            raise RuntimeError("%s: the timing process died (exit status %s; out of memory?)"
+                               % (self.kind, self.proc.poll())) from None
 
     def close(self):
         try:
@@ -488,6 +493,7 @@ def main(argv=None):
         # the issue's target: ours <= 0.9x PyTorch eager and <= 0.9x the fastest TF2 variant
         row["target_met"] = bool(ratio[fastest] <= 0.9 and ratio.get("torch_eager", 0.0) <= 0.9)
         result["sizes"][size] = row
+        write_json(result, args.json)  # each size as soon as it is done: a long run may be cut short
         torch_s = "%10.3f" % med["torch_eager"] if "torch_eager" in med else "%10s" % "-"
         torch_r = "%10.2f" % ratio["torch_eager"] if "torch_eager" in med else "%10s" % "-"
         print("%-9s %10.3f %10.3f %10.3f %s %10.2f %s %10.2f %10.0f %10.2f" % (
@@ -513,10 +519,15 @@ def main(argv=None):
                                     race["adam_final_cost"], race["lbfgs_iterations"], race["lbfgs_s"],
                                     race["lbfgs_final_cost"], "reached" if race["lbfgs_reached"] else "not reached",
                                     race["ratio_lbfgs_adam"]))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as fh:
-        json.dump(result, fh, indent=2)
+    write_json(result, args.json)
     print("wrote", os.path.relpath(args.json, ROOT))
+
+
+def write_json(result, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "w") as fh:
+        json.dump(result, fh, indent=2)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":
