@@ -101,3 +101,18 @@ def test_equivalence_and_published_outputs_with_onednn_forced(setting, want):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == want
     assert " passed" in proc.stdout and "skipped" not in proc.stdout
+
+
+def test_the_notebook_turns_onednn_on_before_tensorflow():
+    """The notebook trains too (model_nn): its first code cell asks for oneDNN before anything
+    imports TensorFlow (README, "Speed on each CPU kind")."""
+    import json
+
+    path = os.path.join(ROOT, "notebooks", "Art_Generation_with_Neural_Style_Transfer.ipynb")
+    with open(path, encoding="utf-8") as fh:
+        cells = [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
+    lines = [line.strip() for line in "".join(cells[0]["source"]).splitlines()]
+    enable = next(i for i, line in enumerate(lines) if line.startswith("enable_onednn()"))
+    tensorflow_lines = [i for i, line in enumerate(lines) if "tensorflow" in line.lower()
+                        or line.startswith("from nst_course import")]
+    assert tensorflow_lines and enable < min(tensorflow_lines)
