@@ -4,7 +4,8 @@
 oneDNN by default only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX; elsewhere (AMD Zen 3 and
 older, Intel without AVX-512 VNNI) they run on Eigen unless ``TF_ENABLE_ONEDNN_OPTS=1`` is set
 before TensorFlow is imported. Measured on an AMD EPYC Zen 3 (AVX2 only) at 300x400, one step of
-``nst-course run`` took 1.48-1.53 s on Eigen and 1.05-1.06 s with oneDNN (README, "Speed").
+``nst-course run`` took 1.48-1.53 s on Eigen and 1.05-1.06 s with oneDNN (README, "Speed on
+each CPU kind").
 oneDNN only changes the order of floating-point sums (the same costs to float32 round-off:
 tests/test_onednn.py runs the equivalence tests with it forced on and forced off), so every
 process of ours that trains turns it on (:func:`enable_onednn`) unless the user set the
@@ -77,7 +78,8 @@ def enable_onednn():
 
     Safe for any TensorFlow program (oneDNN is TensorFlow's own default on newer CPUs; it
     changes float32 results only by the order of sums), so unlike the frozen-weights mode it
-    is right for every process of ours that trains, and for the notebook (README, "Speed").
+    is right for every process of ours that trains, and for the notebook (README, "Speed on
+    each CPU kind").
     """
     if ONEDNN_VAR not in os.environ and "tensorflow" not in sys.modules:
         os.environ[ONEDNN_VAR] = TRAINING_DEFAULTS[ONEDNN_VAR]
