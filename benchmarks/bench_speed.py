@@ -1,20 +1,26 @@
-"""Speed of the style-transfer step: ours vs the modern way vs the machine's matmul rate.
+"""Speed of the style-transfer step: ours vs the modern way (TF2, PyTorch) vs the matmul rate.
 
 Run by hand (never a timed test in CI), on a quiet machine, from the repository root:
 
     python benchmarks/bench_speed.py                     # 300x400, 15 timed steps each
     python benchmarks/bench_speed.py --sizes 300x400,600x800 --cli --lbfgs
+    python benchmarks/bench_speed.py --torch-python PATH/TO/python   # a Python with torch
+    python benchmarks/bench_speed.py --onednn-off        # also ours and the course's on Eigen
 
 In one sitting it:
   * builds, each in a live process of its own, the project's graph ("ours":
     nst_course.run.runner.build, exactly what ``nst-course run`` trains, in a process set up as
     the command line sets up its own, see ``worker_env``), the plain course graph
     (build_graph) and the same computation written the modern way (tf.function with Keras
-    layers, and with plain tf.nn ops: benchmarks/modern_tf2.py), all on the same true-shape
-    VGG-19 weights with random values (speed does not depend on them);
+    layers, and with plain tf.nn ops: benchmarks/modern_tf2.py; PyTorch eager:
+    benchmarks/torch_eager.py, under ``--torch-python``, the ``NST_TORCH_PYTHON`` variable or
+    this Python if it has torch, skipped with a note otherwise: torch is a benchmark-only
+    dependency), all on the same true-shape VGG-19 weights with random values (speed does not
+    depend on them); the peers run as a user would run them (TensorFlow's own oneDNN choice),
+    with ``--onednn-off`` also ours and the course's graph with ``TF_ENABLE_ONEDNN_OPTS=0``;
   * after two warm-up steps each, times one Adam step of each in turn, round after round
     (``interleaved``): s/step is the median of --steps steps, and each ratio the median of
-    the per-round ratios, ours against the plain graph and against the faster modern variant;
+    the per-round ratios, ours against the plain graph, the faster TF2 variant and PyTorch;
   * times a large fp32 matmul and reports our step's achieved GFLOP/s as a fraction of it,
     FLOPs counted from the layers actually computed (forward convs, their input gradients,
     the Gram matrices and their gradients);
@@ -26,7 +32,9 @@ In one sitting it:
     ~480 MB of RSS);
   * with --lbfgs, the wall time L-BFGS needs to reach the cost Adam has after 200
     iterations from the same start, as a ratio to Adam's time.
-Results go to benchmarks/results/speed.json (and a table on stdout).
+Results go to benchmarks/results/speed.json (and a table on stdout), with the CPU (model,
+vector extensions, the machine's load) and, for each version, its library and whether its
+convolutions ran on oneDNN (TensorFlow's and PyTorch's own answers).
 """
 
 import argparse
@@ -46,11 +54,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from nst_course.run.onednn import FROZEN_WEIGHTS_VAR, assume_frozen_weights  # noqa: E402
+from nst_course.run.onednn import (FROZEN_WEIGHTS_VAR, ONEDNN_VAR, onednn_in_use,  # noqa: E402
+                                   prepare_training_process, training_environment)
 
-# This process times "ours" in the in-process pairing: as ``nst-course run`` runs it (the
-# plain course graph's constants take the same path with or without the mode).
-assume_frozen_weights()
+# The environment the user gave: the peers run in it, as a user would run them.
+USER_ENV = dict(os.environ)
+# This process (the matmul yardstick, --lbfgs) runs as ``nst-course run`` runs: oneDNN on
+# unless the user said otherwise, and the frozen-weights mode (nst_course.run.onednn).
+prepare_training_process()
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
@@ -116,8 +127,9 @@ def serve(kind, height, width):
         sess.run(tf1.global_variables_initializer())
         for _ in range(2):  # warm-up
             sess.run(train_step)
-        print("ready " + json.dumps({"step_gflop": step_flops(weights, height, width, opts) / 1e9}),
-              flush=True)
+        info = {"step_gflop": step_flops(weights, height, width, opts) / 1e9,
+                "version": "tensorflow " + tf.__version__, "onednn": onednn_in_use()}
+        print("ready " + json.dumps(info), flush=True)
         for line in sys.stdin:
             if line.strip() != "step":
                 break
@@ -127,27 +139,95 @@ def serve(kind, height, width):
 
 
 def worker_env(kind):
-    """The environment of a timing process. 'ours' runs as ``nst-course run`` does: oneDNN's
-    frozen-weights mode on (nst_course.run.onednn) and glibc's malloc arenas capped at 2 (the
-    command line's ``_limit_malloc_arenas``); the others as a user would run them."""
-    env = dict(os.environ)
-    env.pop(FROZEN_WEIGHTS_VAR, None)
-    if kind == "ours":
-        env[FROZEN_WEIGHTS_VAR] = "1"
+    """The environment of a timing process. 'ours' runs as ``nst-course run`` does: oneDNN on
+    and its frozen-weights mode (``training_environment``: unless the user set them) and
+    glibc's malloc arenas capped at 2 (the command line's ``_limit_malloc_arenas``); the others
+    as a user would run them (the user's environment; PyTorch's OpenMP threads passive while
+    waiting). A kind ending in ``_onednn_off`` runs
+    with ``TF_ENABLE_ONEDNN_OPTS=0`` (TensorFlow's convolutions on Eigen)."""
+    env = dict(USER_ENV)
+    base = kind[: -len(OFF)] if kind.endswith(OFF) else kind
+    if base == "ours":
+        env.update(training_environment(USER_ENV))
         env.setdefault("MALLOC_ARENA_MAX", "2")
+    if kind.endswith(OFF):
+        env[ONEDNN_VAR] = "0"
+    if kind == "torch_eager":
+        # PyTorch's OpenMP threads spin while they wait; while other kinds take their step
+        # (and on a shared machine) that spinning only steals their cores: 48x64 took 4.8 s a
+        # step here on a loaded machine with spinning threads, 0.32 s without.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return env
 
 
-class Server:
-    """A live timing process (``serve`` here, or modern_tf2.py's) that steps on request."""
+#: The suffix of a kind timed with oneDNN off.
+OFF = "_onednn_off"
 
-    def __init__(self, kind, height, width, weights_npz):
-        if kind.startswith("modern_"):
+
+def find_torch_python(given=None):
+    """A Python that can import torch: ``given`` (--torch-python), else $NST_TORCH_PYTHON, else
+    this Python if it has torch; returns (path or None, a note saying why not)."""
+    candidates = [given] if given else [USER_ENV.get("NST_TORCH_PYTHON"), sys.executable]
+    for python in filter(None, candidates):
+        try:
+            proc = subprocess.run([python, "-c", "import torch"], capture_output=True, text=True,
+                                  timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            note = "%s: %s" % (python, exc)
+            if given:
+                return None, note
+            continue
+        if proc.returncode == 0:
+            return python, ""
+        if given:
+            return None, "%s cannot import torch" % python
+    return None, ("PyTorch eager skipped: no Python with torch (give one with --torch-python or "
+                  "NST_TORCH_PYTHON; torch is a benchmark-only dependency)")
+
+
+def cpu_info():
+    """The CPU: vendor, model name, family/model numbers, and the vector extensions that decide
+    TensorFlow's and PyTorch's kernels (from /proc/cpuinfo; the platform's names elsewhere)."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if not line.strip():
+                    break  # the first processor is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    flags = fields.get("flags", "").split()
+    wanted = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "avx512f", "avx512bw", "avx512vl",
+              "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")
+    vector = [f for f in wanted if f in flags]
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"vendor": fields.get("vendor_id", platform.machine()),
+            "model_name": fields.get("model name", platform.processor()),
+            "family": fields.get("cpu family"), "model": fields.get("model"),
+            "vector_extensions": vector, "cpus": os.cpu_count(),
+            "load_average_at_start": list(load) if load else None}
+
+
+class Server:
+    """A live timing process (``serve`` here, modern_tf2.py's or torch_eager.py's) that steps
+    on request."""
+
+    def __init__(self, kind, height, width, weights_npz, torch_python=None):
+        self.kind = kind
+        python = sys.executable
+        if kind == "torch_eager":
+            python = torch_python
+            cmd = [os.path.join(HERE, "torch_eager.py"), weights_npz, str(height), str(width), "0",
+                   "serve"]
+        elif kind.startswith("modern_"):
             cmd = [os.path.join(HERE, "modern_tf2.py"), weights_npz, str(height), str(width), "0",
                    kind[len("modern_"):], "serve"]
         else:
-            cmd = [os.path.abspath(__file__), "--serve", kind, str(height), str(width)]
-        self.proc = subprocess.Popen([sys.executable] + cmd, stdin=subprocess.PIPE,
+            graph = kind[: -len(OFF)] if kind.endswith(OFF) else kind
+            cmd = [os.path.abspath(__file__), "--serve", graph, str(height), str(width)]
+        self.proc = subprocess.Popen([python] + cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1, env=worker_env(kind))
         line = self.proc.stdout.readline()
         while line and not line.startswith("ready"):
@@ -157,8 +237,12 @@ class Server:
         self.info = json.loads(line[len("ready"):].strip() or "{}")
 
     def step(self):
-        self.proc.stdin.write("step\n")
-        return float(self.proc.stdout.readline())
+        try:
+            self.proc.stdin.write("step\n")
+            return float(self.proc.stdout.readline())
+        except (OSError, ValueError):
+            raise RuntimeError("%s: the timing process died (exit status %s; out of memory?)"
+                               % (self.kind, self.proc.poll())) from None
 
     def close(self):
         try:
@@ -179,7 +263,7 @@ def write_weights_npz(weights, path):
     np.savez(path, **arrays)
 
 
-def interleaved(kinds, height, width, steps, weights):
+def interleaved(kinds, height, width, steps, weights, torch_python=None):
     """Time ``steps`` steps of each kind, all processes alive, one step at a time in turn.
 
     Each kind runs in a process of its own (its own runtime: TF1 session or TF2 eager +
@@ -187,7 +271,8 @@ def interleaved(kinds, height, width, steps, weights):
     while the others wait (blocked on a pipe, not computing), the order rotating per round.
     The machine's drift, which makes separate runs of the *same* graph differ by up to 15%
     here, then hits all kinds alike, and the ratio of two kinds' steps within a round is the
-    steady measure. Returns {kind: [seconds per round]} and the step's GFLOP.
+    steady measure. Returns {kind: [seconds per round]}, the step's GFLOP and {kind: what
+    its process said of itself (version, oneDNN)}.
     """
     with tempfile.TemporaryDirectory() as tmp:
         npz = os.path.join(tmp, "weights.npz")
@@ -195,7 +280,7 @@ def interleaved(kinds, height, width, steps, weights):
         servers = {}
         try:
             for kind in kinds:
-                servers[kind] = Server(kind, height, width, npz)
+                servers[kind] = Server(kind, height, width, npz, torch_python)
             times = {kind: [] for kind in kinds}
             for r in range(steps):
                 for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
@@ -203,7 +288,9 @@ def interleaved(kinds, height, width, steps, weights):
         finally:
             for server in servers.values():
                 server.close()
-    return times, servers["ours"].info["step_gflop"]
+    infos = {kind: {k: v for k, v in server.info.items() if k != "step_gflop"}
+             for kind, server in servers.items()}
+    return times, servers["ours"].info["step_gflop"], infos
 
 
 def matmul_gflops(n=4096, repeats=5):
@@ -312,7 +399,7 @@ def cli_report(iterations):
         # true shapes, fc layers included, zlib-compressed like the published file
         write_matconvnet(mat, random_vgg_weights(seed=0), do_compression=True)
         size_mb = os.path.getsize(mat) / 2**20
-        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
+        env = dict(USER_ENV, XDG_CACHE_HOME=os.path.join(tmp, "cache"), PYTHONUNBUFFERED="1")
         common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0"]
         # the last run: the weights as the course's constants (frozen-weights mode off), to
         # show what the variables save
@@ -336,6 +423,12 @@ def main(argv=None):
     parser.add_argument("--lbfgs", action="store_true",
                         help="also time L-BFGS to Adam's cost after 200 iterations (at --lbfgs-size)")
     parser.add_argument("--lbfgs-size", default="150x200", help="HEIGHTxWIDTH of the L-BFGS race")
+    parser.add_argument("--torch-python", metavar="PYTHON",
+                        help="a Python that has torch, for the PyTorch eager peer (default: "
+                             "$NST_TORCH_PYTHON, else this Python if it has torch, else skipped)")
+    parser.add_argument("--no-torch", action="store_true", help="leave the PyTorch peer out")
+    parser.add_argument("--onednn-off", action="store_true",
+                        help="also time ours and the course's graph with TF_ENABLE_ONEDNN_OPTS=0")
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "H", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -346,22 +439,38 @@ def main(argv=None):
     weights = random_vgg_weights(include_fc=False, seed=0)
     result = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                    "tensorflow": tf.__version__},
+                    "tensorflow": tf.__version__, "cpu": cpu_info()},
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "method": "each kind in a live process of its own, one step each in turn (rotating order); "
                   "s/step: median of --steps steps; ratios: median of the per-round ratios",
         "matmul_gflops": matmul_gflops(),
         "sizes": {},
     }
+    cpu = result["machine"]["cpu"]
+    print("CPU: %s (%s family %s model %s), %d cores; vector extensions: %s; load average %s" % (
+        cpu["model_name"], cpu["vendor"], cpu["family"], cpu["model"], cpu["cpus"],
+        " ".join(cpu["vector_extensions"]) or "?",
+        " ".join("%.1f" % v for v in cpu["load_average_at_start"] or [])))
     print("fp32 matmul 4096^3: %.0f GFLOP/s" % result["matmul_gflops"])
-    print("%-9s %8s %8s %8s %9s %9s %11s %9s" % ("size", "ours s", "course s", "modern s", "ours/mod",
-                                                 "ours/crs", "ours GF/s", "of matmul"))
     kinds = ["ours", "course", "modern_keras", "modern_tfnn"]
+    torch_python, note = (None, "PyTorch eager left out (--no-torch)") if args.no_torch else \
+        find_torch_python(args.torch_python)
+    if torch_python:
+        kinds.append("torch_eager")
+        result["torch_python"] = os.path.basename(torch_python)
+    else:
+        result["torch_skipped"] = note
+        print(note)
+    if args.onednn_off:
+        kinds += ["ours" + OFF, "course" + OFF]
+    header = ["size", "ours s", "course s", "TF2 s", "torch s", "ours/TF2", "ours/torch", "ours/crs",
+              "ours GF/s", "of matmul"]
+    print(("%-9s" + " %10s" * (len(header) - 1)) % tuple(header))
     for size in args.sizes.split(","):
         height, width = (int(v) for v in size.lower().split("x"))
-        times, gflop = interleaved(kinds, height, width, args.steps, weights)
+        times, gflop, infos = interleaved(kinds, height, width, args.steps, weights, torch_python)
         med = {k: float(np.median(v)) for k, v in times.items()}
-        # "modern" is the faster of the two modern variants: the comparison we must win.
+        # "modern" is the faster of the two TF2 variants: the comparison we must win.
         fastest = min(("modern_keras", "modern_tfnn"), key=med.get)
         ratio = {k: float(np.median(np.array(times["ours"]) / np.array(times[k]))) for k in kinds[1:]}
         row = {
@@ -372,12 +481,30 @@ def main(argv=None):
             "ratio_ours_modern_keras": ratio["modern_keras"], "ratio_ours_modern_tfnn": ratio["modern_tfnn"],
             "step_gflop": gflop, "ours_gflops": gflop / med["ours"],
             "fraction_of_matmul": gflop / med["ours"] / result["matmul_gflops"],
+            "versions": infos,
             "steps": times,
         }
+        if "torch_eager" in med:
+            row.update(torch_eager_s_per_step=med["torch_eager"], ratio_ours_torch=ratio["torch_eager"])
+        for kind in kinds:
+            if kind.endswith(OFF):
+                row["%s_s_per_step" % kind] = med[kind]
+                row["ratio_ours_%s" % kind] = ratio[kind]
+        # the issue's target: ours <= 0.9x PyTorch eager and <= 0.9x the fastest TF2 variant
+        row["target_met"] = bool(ratio[fastest] <= 0.9 and ratio.get("torch_eager", 0.0) <= 0.9)
         result["sizes"][size] = row
-        print("%-9s %8.3f %8.3f %8.3f %9.2f %9.2f %11.0f %9.2f" % (
-            size, med["ours"], med["course"], med[fastest], row["ratio_ours_modern"],
+        write_json(result, args.json)  # each size as soon as it is done: a long run may be cut short
+        torch_s = "%10.3f" % med["torch_eager"] if "torch_eager" in med else "%10s" % "-"
+        torch_r = "%10.2f" % ratio["torch_eager"] if "torch_eager" in med else "%10s" % "-"
+        print("%-9s %10.3f %10.3f %10.3f %s %10.2f %s %10.2f %10.0f %10.2f" % (
+            size, med["ours"], med["course"], med[fastest], torch_s, row["ratio_ours_modern"], torch_r,
             row["ratio_ours_course"], row["ours_gflops"], row["fraction_of_matmul"]))
+        for kind in kinds:
+            if kind.endswith(OFF):
+                print("%-9s %s: %.3f s/step, ours/it %.2f" % ("", kind, med[kind], ratio[kind]))
+        print("%-9s oneDNN: %s" % ("", ", ".join("%s %s" % (k, {True: "on", False: "off"}.get(v.get("onednn"), "?"))
+                                                 for k, v in infos.items())))
+    result["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     if args.cli:
         result["cli"] = cli_report(args.cli_iterations)
         for label, row in result["cli"]["runs"].items():
@@ -392,10 +519,15 @@ def main(argv=None):
                                     race["adam_final_cost"], race["lbfgs_iterations"], race["lbfgs_s"],
                                     race["lbfgs_final_cost"], "reached" if race["lbfgs_reached"] else "not reached",
                                     race["ratio_lbfgs_adam"]))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as fh:
-        json.dump(result, fh, indent=2)
+    write_json(result, args.json)
     print("wrote", os.path.relpath(args.json, ROOT))
+
+
+def write_json(result, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "w") as fh:
+        json.dump(result, fh, indent=2)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

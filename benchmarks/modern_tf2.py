@@ -9,8 +9,8 @@ variants:
   tfnn  -- the same network in plain ``tf.nn`` ops inside the ``tf.function`` (faster than
            Keras layers on TF 2.21 here; the benchmark compares against the faster variant).
 
-Prints one JSON line: seconds per step; with ``serve`` it prints ``ready`` after two warm-up
-steps and then times one step per ``step`` line on stdin (bench_speed.py's interleaved timing).
+Prints one JSON line: seconds per step; with ``serve`` it prints ``ready {json}`` (the version
+and whether oneDNN is on) after two warm-up steps and then times one step per ``step`` line on stdin (bench_speed.py's interleaved timing).
 
     python benchmarks/modern_tf2.py WEIGHTS.npz HEIGHT WIDTH REPEATS [keras|tfnn] [serve]
 """
@@ -107,7 +107,11 @@ def main():
     for _ in range(2):
         step().numpy()
     if len(sys.argv) > 6 and sys.argv[6] == "serve":  # bench_speed.py's interleaved timing
-        print("ready", flush=True)
+        from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own answer
+
+        info = {"version": "tensorflow " + tf.__version__,
+                "onednn": bool(_pywrap_util_port.IsMklEnabled())}
+        print("ready " + json.dumps(info), flush=True)
         for line in sys.stdin:
             if line.strip() != "step":
                 break

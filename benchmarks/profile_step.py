@@ -2,8 +2,9 @@
 
     python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course] [--nodes N]
 
-Builds the main job's graph (``ours``: nst_course.run.runner.build, in oneDNN's frozen-weights
-mode as ``nst-course run`` runs it) or the plain course graph (``course``: build_graph) on
+Builds the main job's graph (``ours``: nst_course.run.runner.build, with oneDNN on and in its
+frozen-weights mode as ``nst-course run`` runs it, unless TF_ENABLE_ONEDNN_OPTS /
+TF_ONEDNN_ASSUME_FROZEN_WEIGHTS are set) or the plain course graph (``course``: build_graph) on
 true-shape random VGG-19 weights, runs a few steps, then one traced step, and prints the
 summed wall time of each op type (ops on the two cores overlap, so the sum can exceed the
 step's wall time) and, with --nodes, the N slowest single ops.
@@ -21,9 +22,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nst_course.run.onednn import assume_frozen_weights  # noqa: E402
+from nst_course.run.onednn import onednn_in_use, prepare_training_process  # noqa: E402
 
-assume_frozen_weights()  # as nst-course run does (nst_course.run.onednn)
+prepare_training_process()  # as nst-course run does (nst_course.run.onednn)
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
@@ -56,7 +57,8 @@ def main():
             t = time.perf_counter()
             sess.run(train_step)
             times.append(time.perf_counter() - t)
-        print("s/step (median of 5, the first one included): %.3f" % np.median(times))
+        print("oneDNN %s; s/step (median of 5, the first one included): %.3f" % (
+            {True: "on", False: "off"}.get(onednn_in_use(), "?"), np.median(times)))
         metadata = tf1.RunMetadata()
         sess.run(train_step, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
                  run_metadata=metadata)

@@ -307,9 +307,9 @@ def main(argv=None):
             preflight(args)
         if getattr(args, "command", None) in ("run", "figure"):
             _limit_malloc_arenas()
-            from .run.onednn import assume_frozen_weights
+            from .run.onednn import prepare_training_process
 
-            assume_frozen_weights()  # the VGG weights never change (nst_course.run.onednn)
+            prepare_training_process()  # oneDNN on, frozen VGG weights (nst_course.run.onednn)
         _quiet_tensorflow(args)
         return args.handler(args) or 0
     except SystemExit:

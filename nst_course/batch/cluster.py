@@ -15,9 +15,13 @@ workers need no shared filesystem. Results are handled by the caller (the client
 arrive; a task whose worker died is re-run by the scheduler on another worker and still comes
 back exactly once.
 
-Worker processes of the embedded cluster get :func:`worker_environment`: oneDNN on unless the
-user set ``TF_ENABLE_ONEDNN_OPTS`` (see :mod:`nst_course.run.onednn`), the frozen-weights mode,
-and TensorFlow's and the BLAS thread pools sized to the worker's threads.
+Worker processes of the embedded cluster get :func:`worker_environment`: the variables of every
+process of ours that trains (:func:`nst_course.run.onednn.training_environment`: oneDNN on and
+its frozen-weights mode, unless the user set them), and TensorFlow's and the BLAS thread pools
+sized to the worker's threads. Workers of an existing cluster (``--scheduler``) have the
+environment their owner gave them; a task that trains may still call
+:func:`nst_course.run.onednn.enable_onednn` before it imports TensorFlow (a no-op in a worker
+that has loaded it already).
 """
 
 import contextlib
@@ -51,12 +55,14 @@ def default_split(cores=None):
 def worker_environment(threads_per_worker=1, extra=None):
     """Environment variables for a worker process, set before it imports TensorFlow.
 
-    A user's own setting of any of them wins (taken from this process's environment).
+    A user's own setting of any of them wins (taken from this process's environment). The
+    oneDNN variables follow the one rule of :func:`nst_course.run.onednn.training_environment`.
     """
+    from ..run.onednn import training_environment
+
     threads = str(max(1, int(threads_per_worker)))
-    env = {
-        "TF_ENABLE_ONEDNN_OPTS": "1",
-        "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1",
+    env = training_environment()
+    env.update({
         "TF_NUM_INTRAOP_THREADS": threads,
         "TF_NUM_INTEROP_THREADS": "1",
         "OMP_NUM_THREADS": threads,
@@ -64,7 +70,7 @@ def worker_environment(threads_per_worker=1, extra=None):
         "MKL_NUM_THREADS": threads,
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MALLOC_ARENA_MAX": "2",
-    }
+    })
     env.update(extra or {})
     for name in list(env):
         if name in os.environ:
