@@ -199,6 +199,8 @@ def build_parser():
     sub.required = True
     add_run_parser(sub)
     add_weights_parser(sub)
+    from .grading import cli as grading_cli
+    grading_cli.add_parser(sub, _Formatter, _Parser)
     return parser
 
 

@@ -79,6 +79,9 @@ def grade_submission(payload):
     (name, bytes)), ``sha256``, ``seed`` (the run's probe seed), ``limits`` (dict of
     :class:`Limits`), ``hide`` (folders the child must not see), ``user`` (name or None).
     Returns the submission's result as plain values."""
+    from ..run.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # the checks' references use TensorFlow: without its chatter
     from . import probes as make_probes
     from .points import GRADED
 

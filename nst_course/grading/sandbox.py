@@ -143,8 +143,10 @@ def _child_environment(threads=1):
     return env
 
 
-def _tree_rss(pid):
-    """Resident memory of ``pid`` and all its descendants, in bytes (0 once gone)."""
+def _tree_memory(pid):
+    """Memory of ``pid`` and all its descendants, in bytes (0 once gone): the sum of their
+    proportional set sizes (PSS: a page shared by forked processes counted once in all), or
+    of their resident sizes where PSS cannot be read."""
     import psutil
 
     try:
@@ -155,8 +157,13 @@ def _tree_rss(pid):
     total = 0
     for process in processes:
         try:
-            total += process.memory_info().rss
-        except psutil.Error:
+            total += process.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                pass
+        except OSError:
             pass
     return total
 
@@ -319,7 +326,7 @@ def _watch(process, read_fd, limits, messages):
             if time.monotonic() - started > allowed:
                 kind = "start" if running == "(start)" else "timeout"
                 return (running, _describe_limit(limits, kind)), running
-            if _tree_rss(process.pid) > limits.memory:
+            if _tree_memory(process.pid) > limits.memory:
                 return (running, _describe_limit(limits, "memory")), running
             if process.poll() is not None and not selector.select(0):
                 return None, running
