@@ -233,6 +233,25 @@ def _run_code(code, namespace, label):
     return None
 
 
+def _end_strays():
+    """End every process the student's code forked, and reap them (zombies count against the
+    process limit). Only as the first process of a process tree of its own, where
+    ``kill(-1)`` reaches exactly the processes of that tree."""
+    if os.getpid() != 1:
+        return
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
+
+
 def _on_cpu_limit(channel):
     def handler(signum, frame):
         channel.send(event="cpu")
@@ -299,6 +318,7 @@ def main():
             continue
         finally:
             tripwire.watching = None
+            _end_strays()
         if tripwire.tripped:
             channel.send(function=name, ours="calls nst_course's own %s" % name,
                          seconds=time.monotonic() - started)

@@ -205,51 +205,62 @@ def uses_ours(code):
     return None
 
 
+def _graded_code(text, tree, name, marked):
+    """(code, checked text) for ``name`` from one parsed cell/file, or None if it is not
+    defined there. A marked cell gives all its definitions and assignments; elsewhere the
+    statements that define ``name`` (a ``def``, an assignment, an import)."""
+    defining = [n for n in tree.body if isinstance(n, KEPT_IN_GRADED_CELL) and name in _defined_names(n)]
+    if not defining:
+        return None
+    if marked:
+        body = [n for n in tree.body if isinstance(n, KEPT_IN_GRADED_CELL)]
+        checked = text
+    else:
+        body = defining
+        checked = "\n".join(_segment(text, n) for n in defining)
+    code = "\n\n".join(_segment(text, n) for n in body if not isinstance(n, (ast.Import, ast.ImportFrom)))
+    return code, checked
+
+
 def extract(files, graded):
     """The code the sandbox runs for the graded names ``graded``, from ``files`` (a list of
     (file name, bytes)). Never runs anything."""
     result = Extracted()
-    found = {}  # name -> (code, from a marked cell?, the text checked for uses of ours)
+    found = {}  # name -> (code, checked text, from a marked cell?); later definitions win
     for filename, data in files:
+        is_python = filename.endswith(".py")
         for index, raw in enumerate(_cells(data, filename)):
             text = _blank_ipython(raw)
             marked = [m for m in MARKER.findall(raw) if m in graded]
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
-                for name in marked:
-                    found[name] = (None, True, raw)
+                for name in (graded if is_python else marked):
+                    found[name] = (None, raw, True)
                     result.problems[name] = _syntax_reason(exc)
-                if filename.endswith(".py"):
-                    for name in graded:
-                        result.problems.setdefault(name, _syntax_reason(exc))
-                elif not marked:
+                if not marked and not is_python:
                     result.notes.append("%s cell %d is not valid Python and was skipped"
                                         % (filename, index + 1))
                 continue
-            kept = []
             for node in tree.body:
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     result.imports.append(_segment(text, node))
-                elif marked and isinstance(node, KEPT_IN_GRADED_CELL):
-                    kept.append(node)
-                elif isinstance(node, KEPT_ELSEWHERE):
-                    if not marked and node.name in graded and not found.get(node.name, (0, False, 0))[1]:
-                        found[node.name] = (_segment(text, node), False, _segment(text, node))
-                        result.problems.pop(node.name, None)
-                    elif node.name not in graded:
-                        result.helpers.append(_segment(text, node))
-            if marked:
-                code = "\n\n".join(_segment(text, n) for n in kept
-                                   if not isinstance(n, (ast.Import, ast.ImportFrom)))
-                for name in marked:
-                    defines = any(name in _defined_names(n) for n in kept) or any(
-                        name in _defined_names(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
-                    if defines:
-                        found[name] = (code, True, text)
-                        result.problems.pop(name, None)
+                elif (not marked and isinstance(node, KEPT_ELSEWHERE)
+                      and node.name not in graded):
+                    result.helpers.append(_segment(text, node))
+            for name in graded:
+                if found.get(name, (0, 0, False))[2] and not (name in marked or is_python):
+                    continue  # a marked cell wins over a plain definition elsewhere
+                code = _graded_code(text, tree, name, name in marked)
+                if code is not None:
+                    found[name] = (code[0], code[1], name in marked or is_python)
+                    result.problems.pop(name, None)
+                elif name in marked:
+                    found[name] = (None, text, True)
+                    result.problems[name] = ("the cell marked '# GRADED FUNCTION: %s' does not "
+                                             "define %s" % (name, name))
     for name in graded:
-        code, _, checked_text = found.get(name, (None, False, None))
+        code, checked_text, _ = found.get(name, (None, None, False))
         if code is None:
             result.problems.setdefault(name, "not found: no cell marked '# GRADED FUNCTION: %s' "
                                              "and no top-level 'def %s'" % (name, name))

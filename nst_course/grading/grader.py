@@ -21,7 +21,7 @@ STATUSES = ("passed", "failed", "missing", "invalid", "ours", "error", "limit", 
 
 
 def _status_of_problem(reason):
-    if reason.startswith("not found"):
+    if reason.startswith("not found") or "does not define" in reason:
         return "missing"
     if reason.startswith("not valid Python"):
         return "invalid"
