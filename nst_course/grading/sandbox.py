@@ -143,10 +143,28 @@ def _child_environment(threads=1):
     return env
 
 
+def _private_memory(pid):
+    """Bytes of anonymous memory (heap, arrays: what a submission allocates) of one process,
+    shared pages split among their sharers (``Pss_Anon`` of ``/proc/PID/smaps_rollup``; its
+    ``Pss`` on kernels without it). Shared library pages are not counted: their share would
+    vary with how many other processes on the machine map the same TensorFlow."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid, "rb") as handle:
+            text = handle.read().decode("ascii", "replace")
+    except OSError:
+        return 0
+    fields = {}
+    for line in text.splitlines()[1:]:
+        name, _, value = line.partition(":")
+        parts = value.split()
+        if parts and parts[0].isdigit():
+            fields[name.strip()] = int(parts[0]) * 1024
+    return fields.get("Pss_Anon", fields.get("Pss", 0))
+
+
 def _tree_memory(pid):
     """Memory of ``pid`` and all its descendants, in bytes (0 once gone): the sum of their
-    proportional set sizes (PSS: a page shared by forked processes counted once in all), or
-    of their resident sizes where PSS cannot be read."""
+    :func:`_private_memory` (a page shared by forked processes is counted once in all)."""
     import psutil
 
     try:
@@ -154,18 +172,7 @@ def _tree_memory(pid):
         processes = [root] + root.children(recursive=True)
     except psutil.Error:
         return 0
-    total = 0
-    for process in processes:
-        try:
-            total += process.memory_full_info().pss
-        except (psutil.Error, AttributeError):
-            try:
-                total += process.memory_info().rss
-            except psutil.Error:
-                pass
-        except OSError:
-            pass
-    return total
+    return sum(_private_memory(process.pid) for process in processes)
 
 
 def _kill(process):
