@@ -3,4 +3,39 @@ sandboxed grader of a class's submissions (``nst-course grade``) with its SQLite
 
 May import the course's modules, :mod:`nst_course.weights`, :mod:`nst_course.run` and the
 Dask seam :mod:`nst_course.batch.cluster`; never the command line.
+
+Public names (loaded on first use, so importing the package does not import TensorFlow):
+``POINTS``, ``GRADED`` (the table of points), ``probes(name, seed=None)``,
+``observe(name, function, probes, workdir=None)``, ``judge(name, probes, observations)``,
+``check(name, function, seed=None)``, ``CheckResult``, and the course-style
+``compute_content_cost_test``, ``gram_matrix_test``, ``compute_layer_style_cost_test``,
+``total_cost_test``, ``model_nn_test``.
 """
+
+import importlib
+
+_EXPORTS = {
+    "POINTS": "points", "GRADED": "points", "TOTAL": "points", "points_table": "points",
+    "probes": "probing",
+    "observe": "observing",
+    "judge": "judging", "CheckResult": "judging",
+    "HINTS": "hints",
+    "check": "checks", "report": "checks",
+    "compute_content_cost_test": "checks", "gram_matrix_test": "checks",
+    "compute_layer_style_cost_test": "checks", "total_cost_test": "checks",
+    "model_nn_test": "checks",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,70 @@
+"""The checks a student runs in the notebook, in the course's style.
+
+``compute_content_cost_test(compute_content_cost)`` and its siblings print ``All tests passed``
+(green where the output shows colour) or the one hint, to stdout only (nbgrader zeroes a test
+cell that writes to stderr), and return the :class:`CheckResult`. ``check(name, function)`` is
+the same without printing: ``judge(name, p, observe(name, function, p))`` with
+``p = probes(name, seed)``.
+"""
+
+import os
+import sys
+
+from .judging import CheckResult, judge
+from .observing import observe
+from .probing import probes
+
+GREEN, RED, RESET = "\033[92m", "\033[91m", "\033[0m"
+
+
+def check(name, function, seed=None, workdir=None):
+    """Check graded function ``name`` (e.g. 'gram_matrix') implemented by ``function``."""
+    inputs = probes(name, seed)
+    return judge(name, inputs, observe(name, function, inputs, workdir=workdir))
+
+
+def supports_colour(stream=None):
+    """True in a Jupyter kernel or a terminal, unless $NO_COLOR is set."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = sys.stdout if stream is None else stream
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def report(result, stream=None):
+    """Print the result's message (coloured where supported)."""
+    stream = sys.stdout if stream is None else stream
+    if supports_colour(stream):
+        colour = GREEN if result.passed else RED
+        stream.write(colour + result.message + RESET + "\n")
+    else:
+        stream.write(result.message + "\n")
+    stream.flush()
+    return result
+
+
+def _course_test(name):
+    def test(target, seed=None):
+        return report(check(name, target, seed=seed))
+
+    test.__name__ = name + "_test"
+    test.__qualname__ = test.__name__
+    test.__doc__ = ("Check ``%s``: print 'All tests passed' or one hint; return the "
+                    "CheckResult." % name)
+    return test
+
+
+compute_content_cost_test = _course_test("compute_content_cost")
+gram_matrix_test = _course_test("gram_matrix")
+compute_layer_style_cost_test = _course_test("compute_layer_style_cost")
+total_cost_test = _course_test("total_cost")
+model_nn_test = _course_test("model_nn")
+
+__all__ = ["CheckResult", "check", "judge", "observe", "probes", "report",
+           "compute_content_cost_test", "gram_matrix_test", "compute_layer_style_cost_test",
+           "total_cost_test", "model_nn_test"]

@@ -1,0 +1,308 @@
+"""Judging observations: ``judge(name, probes, observations) -> CheckResult``.
+
+The judge never sees the student's function: it reads the values :func:`observe` recorded and
+computes every expected value itself (:mod:`nst_course.grading.reference`), so observations
+from an untrusted process can only be right or wrong, never "trusted". Order of the verdict:
+an exception or None first, then the returned type and shape, then the values (a known wrong
+approach gets its own hint), then the properties (J(A, A) = 0, J > 0, symmetry).
+"""
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import reference
+from .hints import PASSED, hint
+from .probing import published_total_cost_inputs
+
+COURSE_DEFAULTS = {"total_cost": {"alpha": 10, "beta": 40}, "model_nn": {"num_iterations": 200}}
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check: passed, the message ("All tests passed" or the one hint),
+    what was checked (human-readable), and the hint's stable identifier (None when passed)."""
+
+    passed: bool
+    message: str
+    checked: list = field(default_factory=list)
+    hint_id: str = None
+
+    def to_dict(self):
+        return asdict(self)
+
+    def __bool__(self):
+        return self.passed
+
+
+class _Verdict(Exception):
+    def __init__(self, hint_id, **fields):
+        super().__init__(hint_id)
+        self.hint_id = hint_id
+        self.fields = fields
+
+
+def as_array(value):
+    """A recorded value (nested lists, 'nan'/'inf' strings) as a float64 array."""
+    return np.array(value, dtype=object).astype(np.float64)
+
+
+def close(got, expected, rtol=1e-4, atol=1e-6):
+    got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
+    if got.shape != expected.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    return bool(np.all(np.abs(got - expected) <= atol * scale + rtol * np.abs(expected)))
+
+
+def _inputs(probe):
+    return [as_array(spec["value"]) for spec in probe.get("args", [])], {
+        k: float(spec["value"]) for k, spec in probe.get("kwargs", {}).items()}
+
+
+def _error_hint(name, error, placeholders):
+    kind, message = error["type"], error["message"]
+    fields = {"error_type": kind, "error_message": message}
+    lowered = message.lower()
+    if "symbolic" in lowered or re.search(r"tensor'? object has no attribute", lowered):
+        return _Verdict("numpy-on-tensor", **fields)
+    if kind == "NotImplementedError" or placeholders:
+        return _Verdict("not-implemented")
+    if "ndarray' object has no attribute" in lowered:
+        return _Verdict("shape-of-numpy", **fields)
+    if "float64" in lowered or "double" in lowered:
+        return _Verdict("float64-mixed", **fields)
+    if name == "model_nn" and (kind == "FailedPreconditionError" or "uninitiali" in lowered):
+        return _Verdict("no-initializer", **fields)
+    return _Verdict("raised", **fields)
+
+
+def _common(name, probes, observations):
+    """Raise the verdict for exceptions and None; return {probe id: record} otherwise."""
+    records = {r.get("probe"): r for r in observations.get("results", [])}
+    placeholders = observations.get("placeholders") or 0
+    for probe in probes:
+        record = records.get(probe["id"])
+        if record is None:
+            raise _Verdict("raised", error_type="no result",
+                           error_message="the check recorded nothing for input %s" % probe["id"])
+        if "error" in record:
+            raise _error_hint(name, record["error"], placeholders)
+        if record.get("type") == "NoneType":
+            raise _Verdict("not-implemented" if placeholders else "returned-none")
+        if "value" in record and isinstance(record["value"], str):
+            raise _Verdict("wrong-shape", got=record["value"][:60], expected="numbers",
+                           probe=probe["id"])
+    return records
+
+
+def _value(record, probe_id):
+    value = as_array(record["value"])
+    if not np.all(np.isfinite(value)):
+        raise _Verdict("not-finite", probe=probe_id)
+    return value
+
+
+def _name_the_mistake(name, pairs, ops):
+    """The hint of the known wrong approach that gives the observed values on every probe."""
+    for hint_id, wrong in reference.CANDIDATES.get(name, []):
+        if all(close(got, wrong(*args), rtol=1e-3) for args, got in pairs):
+            if hint_id == "missing-4" and "Mean" in ops:
+                return "reduce-mean"  # reduce_mean alone = the sum without the 4 (content cost)
+            return hint_id
+    return None
+
+
+def _judge_activations(name, probes, records, checked):
+    """compute_content_cost and compute_layer_style_cost: a scalar tensor, numpy values."""
+    right = reference.content_cost if name == "compute_content_cost" else reference.layer_style_cost
+    label = "J_content" if name == "compute_content_cost" else "J_style_layer"
+    pairs, ops, first_wrong, published_wrong = [], set(), None, None
+    for probe in probes:
+        record = records[probe["id"]]
+        if record["type"] != "tf.Tensor":
+            raise _Verdict("not-a-tensor", got=record["type"])
+        if record.get("shape") != []:
+            raise _Verdict("not-scalar", got=tuple(record.get("shape", ())))
+        got = _value(record, probe["id"])
+        ops.update(record.get("ops", []))
+        if probe["kind"] == "course-cell":
+            expected = reference.PUBLISHED[name]
+            if abs(float(got) - expected) > 5e-5:
+                published_wrong = (float(got), expected)
+            continue
+        args, _ = _inputs(probe)
+        expected = right(*args)
+        pairs.append((args, got))
+        if not close(got, expected) and first_wrong is None:
+            first_wrong = (probe, float(got), float(expected), tuple(args[1].shape))
+        if probe["id"] == "same-input" and abs(float(got)) > 1e-6:
+            first_wrong = first_wrong or (probe, float(got), 0.0, tuple(args[1].shape))
+    checked += ["published Expected Output: %s = %s" % (label, reference.PUBLISHED[name]),
+                "returns a scalar tf.Tensor",
+                "numpy reference values on shapes %s" % ", ".join(
+                    str(tuple(np.shape(a[1]))) for a, _ in pairs),
+                "J(A, A) == 0 and J > 0 for different inputs"]
+    if first_wrong is None and published_wrong is None:
+        return
+    mistake = _name_the_mistake(name, pairs, ops)
+    if mistake:
+        raise _Verdict(mistake)
+    if published_wrong is not None:
+        raise _Verdict("published-mismatch", got=published_wrong[0], expected=published_wrong[1])
+    probe, got, expected, shape = first_wrong
+    raise _Verdict("wrong-value", shape=shape, got="%.6g" % got, expected="%.6g" % expected)
+
+
+def _judge_gram(probes, records, checked):
+    pairs, first_wrong = [], None
+    for probe in probes:
+        record = records[probe["id"]]
+        if record["type"] != "tf.Tensor":
+            raise _Verdict("not-a-tensor", got=record["type"])
+        shape = tuple(record.get("shape", ()))
+        n_C, m = (probe["draws"][0] if probe["kind"] == "course-cell"
+                  else np.shape(probe["args"][0]["value"]))
+        if shape != (n_C, n_C):
+            if shape == (m, m):
+                raise _Verdict("gram-transposed")
+            raise _Verdict("wrong-shape", got=shape, expected=(n_C, n_C), probe=probe["id"])
+        got = _value(record, probe["id"])
+        if probe["kind"] == "course-cell":
+            if not np.allclose(got, reference.PUBLISHED["gram_matrix"], rtol=1e-6, atol=1e-5):
+                first_wrong = first_wrong or ("published-mismatch", got.round(6).tolist(),
+                                              reference.PUBLISHED["gram_matrix"], None)
+            continue
+        args, _ = _inputs(probe)
+        pairs.append((args, got))
+        if not close(got, reference.gram(args[0])) or not np.allclose(got, got.T):
+            first_wrong = first_wrong or ("wrong-value", got.round(4).tolist(),
+                                          reference.gram(args[0]).round(4).tolist(), (n_C, m))
+    checked += ["published Expected Output: GA", "returns a tf.Tensor of shape (n_C, n_C)",
+                "numpy reference values (A A^T) on shapes %s" % ", ".join(
+                    str(np.shape(a[0])) for a, _ in pairs),
+                "the Gram matrix is symmetric"]
+    if first_wrong is None:
+        return
+    mistake = _name_the_mistake("gram_matrix", pairs, set())
+    if mistake:
+        raise _Verdict(mistake)
+    hint_id, got, expected, shape = first_wrong
+    raise _Verdict(hint_id, got=got, expected=expected, shape=shape)
+
+
+def _judge_total(probes, records, defaults, checked):
+    course = COURSE_DEFAULTS["total_cost"]
+    if any(defaults.get(k) != v for k, v in course.items()):
+        raise _Verdict("defaults-changed", name="total_cost",
+                       expected=", ".join("%s=%s" % kv for kv in course.items()),
+                       got=", ".join("%s=%s" % (k, defaults.get(k, "missing")) for k in course))
+    wrong = {"alpha-beta-swapped": True, "alpha-beta-ignored": True}
+    all_right = True
+    for probe in probes:
+        record = records[probe["id"]]
+        on_tensors = any(spec["as"] == "tensor" for spec in probe["args"])
+        if on_tensors and record["type"] != "tf.Tensor":
+            raise _Verdict("not-a-tensor", got=record["type"])
+        if not on_tensors and record["type"] in ("tf.Tensor", "tf.Variable", "ndarray"):
+            raise _Verdict("not-a-number", got=record["type"])
+        if record.get("shape") not in ([], None):
+            raise _Verdict("not-scalar", got=tuple(record["shape"]))
+        got = float(_value(record, probe["id"]))
+        (J_content, J_style), kwargs = _inputs(probe)
+        alpha, beta = kwargs.get("alpha", 10.0), kwargs.get("beta", 40.0)
+        expected = reference.total(J_content, J_style, alpha, beta)
+        if probe["id"] == "published":
+            assert (J_content, J_style) == published_total_cost_inputs()
+            expected = reference.PUBLISHED["total_cost"]
+        all_right &= close(got, expected, rtol=1e-6 if not on_tensors else 1e-5)
+        wrong["alpha-beta-swapped"] &= close(got, reference.total(J_content, J_style, beta, alpha))
+        wrong["alpha-beta-ignored"] &= close(got, reference.total(J_content, J_style))
+    checked += ["published Expected Output: J = 35.34667875478276",
+                "default arguments alpha=10, beta=40",
+                "alpha= and beta= given by keyword are used",
+                "a number on numbers, a tf.Tensor on tensors"]
+    if all_right:
+        return
+    for hint_id, matched in wrong.items():
+        if matched:
+            raise _Verdict(hint_id)
+    probe = next(p for p in probes if p["id"] == "published")
+    raise _Verdict("published-mismatch", got=records[probe["id"]].get("value"),
+                   expected=reference.PUBLISHED["total_cost"])
+
+
+_COST_LINES = re.compile(r"Iteration (\d+) :\s*\ntotal cost = (\S+)\s*\ncontent cost = (\S+)"
+                         r"\s*\nstyle cost = (\S+)")
+
+
+def _nearer(value, a, b):
+    """True if the positive ``value`` is nearer to ``a`` than to ``b`` on a log scale."""
+    if min(value, a, b) <= 0:
+        return abs(value - a) < abs(value - b)
+    return abs(np.log(value / a)) < abs(np.log(value / b))
+
+
+def _judge_model_nn(probes, records, defaults, checked):
+    probe = probes[0]
+    record = records[probe["id"]]
+    shape = [1, probe["height"], probe["width"], 3]
+    if record["type"] != "ndarray" or record.get("shape") != shape:
+        raise _Verdict("wrong-return", expected=tuple(shape),
+                       got="%s of shape %s" % (record["type"], tuple(record.get("shape", ()))))
+    iterations = probe["iterations"]
+    printed = _COST_LINES.findall(record.get("printed", ""))
+    expected_its = list(range(0, iterations, 20))
+    if [int(row[0]) for row in printed] != expected_its:
+        raise _Verdict("print-format", got=[int(row[0]) for row in printed], expected=expected_its)
+    files = set(record.get("files", {}))
+    wanted = ["output/%d.png" % i for i in expected_its] + ["output/generated_image.jpg"]
+    missing = [name for name in wanted if name not in files]
+    if missing:
+        raise _Verdict("missing-files", missing=", ".join(missing))
+    moved = float(np.max(np.abs(_value(record, probe["id"]) - as_array(probe["input_image"]))))
+    if moved < 1e-3:
+        raise _Verdict("no-train-step")
+    if moved <= 2.0 * 1.05:  # Adam moves each pixel by at most about the learning rate per step
+        raise _Verdict("input-reassigned")
+    totals = [float(row[1]) for row in printed]
+    start = record.get("start_costs", {})
+    if start and _nearer(totals[0], start["initial_value"], start["input_image"]):
+        raise _Verdict("input-not-assigned")
+    if not totals[-1] < totals[0]:
+        raise _Verdict("cost-not-decreasing", got=" -> ".join("%.6g" % t for t in totals))
+    course = COURSE_DEFAULTS["model_nn"]
+    if any(defaults.get(k) != v for k, v in course.items()):
+        raise _Verdict("defaults-changed", name="model_nn", expected="num_iterations=200",
+                       got="num_iterations=%s" % defaults.get("num_iterations", "missing"))
+    checked += ["runs on tiny VGG weights at %dx%d for %d iterations"
+                % (probe["width"], probe["height"], iterations),
+                "prints the course's cost lines every 20 iterations",
+                "writes %s" % ", ".join(wanted),
+                "starts from the input image and the total cost goes down",
+                "returns the generated image, shape %s" % (tuple(shape),),
+                "default num_iterations=200"]
+
+
+def judge(name, probes, observations):
+    """The verdict on ``observations`` (from :func:`observe`) of graded function ``name``."""
+    checked = []
+    try:
+        records = _common(name, probes, observations)
+        defaults = observations.get("defaults", {})
+        if name in ("compute_content_cost", "compute_layer_style_cost"):
+            _judge_activations(name, probes, records, checked)
+        elif name == "gram_matrix":
+            _judge_gram(probes, records, checked)
+        elif name == "total_cost":
+            _judge_total(probes, records, defaults, checked)
+        elif name == "model_nn":
+            _judge_model_nn(probes, records, defaults, checked)
+        else:
+            raise ValueError("no checks for %r" % (name,))
+    except _Verdict as verdict:
+        fields = dict(verdict.fields)
+        fields.setdefault("name", name)
+        return CheckResult(False, hint(verdict.hint_id, **fields), checked, verdict.hint_id)
+    return CheckResult(True, PASSED, checked, None)
