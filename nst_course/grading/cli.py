@@ -5,12 +5,10 @@ import argparse
 
 
 def _points_table():
-    from .points import POINTS
+    from .points import points_table
 
-    width = max(len(name) for name in POINTS)
-    rows = ["  %-*s %g" % (width, name, points) for name, points in POINTS.items()]
-    return "points (full points when the checks pass, else 0 with the hint):\n%s\n  %-*s %g" % (
-        "\n".join(rows), width, "total", sum(POINTS.values()))
+    return "points (all of them when the checks pass, else 0 with the hint):\n" + "\n".join(
+        "  " + line for line in points_table().splitlines())
 
 
 # The value parsers (the command line's own cannot be imported from here: it imports us).
