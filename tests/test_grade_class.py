@@ -87,7 +87,7 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
     hints = {(r[0], r[1]): r[5] for r in rows}
     assert "THEN transposing" in hints["carol", "compute_layer_style_cost"]
     assert "alpha weighs the content cost" in hints["dave", "total_cost"]
-    assert "not valid Python (line 3" in hints["frank", "gram_matrix"]
+    assert "not valid Python (line 2" in hints["frank", "gram_matrix"]
     with open(out / "grades.csv", newline="") as handle:
         table = list(csv.reader(handle))
     assert table[0] == ["student"] + list(GRADED) + ["total"]
