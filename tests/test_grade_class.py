@@ -182,7 +182,7 @@ def test_an_external_scheduler_and_a_worker_killed_mid_run(tmp_path, external_cl
                 busy = [w for w, tasks in client.processing().items() if tasks]
                 if busy:
                     time.sleep(3)  # well into the task: TensorFlow loading, the sandbox started
-                    pid = client.scheduler_info()["workers"][busy[0]]["pid"]
+                    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
                 time.sleep(0.2)
@@ -202,3 +202,40 @@ def test_an_external_scheduler_and_a_worker_killed_mid_run(tmp_path, external_cl
     rows, totals = gradebook_rows(out)
     assert len(rows) == 3 * len(GRADED)
     assert totals == {"ann": TOTAL, "ben": TOTAL - POINTS["total_cost"], "cat": TOTAL}
+
+
+def test_ctrl_c_keeps_what_finished_and_the_next_run_resumes(tmp_path):
+    import psutil
+
+    course = write_class(tmp_path / "class", {"s%d.py" % i: samples.python_file() for i in range(3)})
+    out = tmp_path / "grades"
+    command = [sys.executable, "-m", "nst_course", "grade", str(course), "--out", str(out), "--workers", "1"]
+    process = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 400
+        graded = 0
+        while time.monotonic() < deadline and process.poll() is None and graded == 0:
+            time.sleep(0.5)
+            if (out / "gradebook.db").exists():
+                graded = len(gradebook_rows(out)[1])
+        assert graded >= 1 and process.poll() is None, "no submission finished first"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted:" in stderr and "run the same command again" in stderr
+    rows, totals = gradebook_rows(out)
+    assert len(rows) == len(totals) * len(GRADED) and 1 <= len(totals) < 3
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(
+            "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
+            for p in psutil.process_iter(["cmdline"])):
+        time.sleep(0.5)
+    assert not any("nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
+                   for p in psutil.process_iter(["cmdline"])), "a sandbox outlived the interrupted run"
+    resumed = nst_grade(course, "--out", out, "--workers", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "%d unchanged" % len(totals) in resumed.stdout
+    assert gradebook_rows(out)[1] == {"s0": TOTAL, "s1": TOTAL, "s2": TOTAL}
