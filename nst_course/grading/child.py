@@ -36,8 +36,8 @@ import types
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-#: Third-party packages a submission's imports may name that are imported before the drop
-#: (afterwards the installation may be unreadable); other imports are tried as the student.
+#: Packages whose modules a submission's imports name are imported before the drop (the
+#: installation may be unreadable afterwards); other imports are tried as the student.
 PREIMPORT = ("numpy", "tensorflow", "scipy", "matplotlib", "PIL", "imageio", "nst_course")
 #: The course's helper module of the TF1 notebook, served by the package's own helpers.
 NST_UTILS_NAMES = ("CONFIG", "load_vgg_model", "reshape_and_normalize_image",
@@ -79,14 +79,22 @@ def _quiet_imports(request):
     import nst_course.grading  # noqa: F401
     import nst_course.training  # noqa: F401
 
+    for name in nst_course.__all__:  # the package's lazily loaded names, for `import *`
+        getattr(nst_course, name)
     notes = []
-    wanted = {name.split(".")[0] for name in request.get("modules", [])}
-    for module in PREIMPORT:
-        if module in wanted:
-            try:
-                __import__(module if module != "matplotlib" else "matplotlib.pyplot")
-            except Exception as exc:  # noqa: BLE001 - the student's import will say it again
-                notes.append("could not import %s: %s" % (module, exc))
+    for module in request.get("modules", []):
+        if module.split(".")[0] not in PREIMPORT:
+            continue
+        try:
+            if module.split(".")[0] == "matplotlib":
+                import matplotlib
+
+                matplotlib.use("Agg")
+            __import__(module)
+        except ImportError:
+            pass  # ``from a import b`` where b is a name, not a module; or not installed
+        except Exception as exc:  # noqa: BLE001 - the student's import will say it again
+            notes.append("could not import %s: %s" % (module, " ".join(str(exc).split())[:200]))
     _install_nst_utils()
     return notes
 

@@ -28,7 +28,9 @@ def _status_of_problem(reason):
     return "ours"
 
 
-def _top_modules(statements):
+def _imported_modules(statements):
+    """The dotted module names the import statements name (``from a.b import c``: ``a.b``
+    and, in case c is a submodule, ``a.b.c``)."""
     names = set()
     for statement in statements:
         try:
@@ -37,9 +39,10 @@ def _top_modules(statements):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
+                names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module.split(".")[0])
+                names.add(node.module)
+                names.update("%s.%s" % (node.module, a.name) for a in node.names if a.name != "*")
     return sorted(names)
 
 
@@ -95,7 +98,7 @@ def grade_submission(payload):
     probes = {name: make_probes(name, seed=payload.get("seed")) for name in order}
     request = {"imports": extracted.imports, "helpers": extracted.helpers,
                "functions": extracted.functions, "probes": probes,
-               "modules": _top_modules(extracted.imports)}
+               "modules": _imported_modules(extracted.imports)}
     remaining = list(order)
     while remaining:
         messages, stopped = run_child(request, payload["files"], limits, remaining,
