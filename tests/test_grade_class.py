@@ -49,15 +49,30 @@ def points_of(rows, student):
 
 
 def test_usage_errors_are_one_line(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    student = tmp_path / "s.py"
+    student.write_bytes(samples.python_file())
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "gradebook.db").write_text("not a database")
+    (tmp_path / "notes.txt").write_text("")
+    twice = write_class(tmp_path / "twice", {"ann.py": b"", "ann.ipynb": b"{}"})
     for args, status, words in [((), 2, "required"),
                                 ((tmp_path / "missing.py",), 1, "submission not found"),
-                                ((tmp_path, "--memory", "0"), 2, "greater than 0"),
-                                ((tmp_path, "--scheduler", "localhost"), 2, "tcp://HOST:PORT"),
-                                ((tmp_path,), 1, "no submissions")]:
+                                ((tmp_path / "notes.txt",), 1, "not a notebook (.ipynb) or a Python file"),
+                                ((student, "--memory", "0"), 2, "greater than 0"),
+                                ((student, "--timeout", "soon"), 2, "not a number of seconds"),
+                                ((student, "--scheduler", "localhost"), 2, "tcp://HOST:PORT"),
+                                ((empty,), 1, "no submissions"),
+                                ((twice,), 1, "two submissions for the student 'ann'"),
+                                ((student, "--user", "no-such-user-here"), 1, "unknown user"),
+                                ((student, "--out", broken), 1, "cannot use the gradebook")]:
         result = nst_grade(*args, timeout=120)
         assert result.returncode == status, (args, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("nst-course: error:") and words in lines[0], result.stderr
+    assert (broken / "gradebook.db").read_text() == "not a database"  # nothing lost
 
 
 def test_help_prints_the_points_table():

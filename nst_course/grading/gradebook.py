@@ -17,6 +17,7 @@ import os
 import sqlite3
 import time
 
+from ..errors import OutputError
 from ..images import atomic_write
 
 SCHEMA = """
@@ -50,9 +51,13 @@ class Gradebook:
         self.out_dir = out_dir
         os.makedirs(out_dir, exist_ok=True)
         self.path = os.path.join(out_dir, "gradebook.db")
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise OutputError("cannot use the gradebook %s (%s); choose another --out"
+                              % (self.path, exc)) from None
 
     def close(self):
         self.db.close()
