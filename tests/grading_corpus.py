@@ -63,6 +63,10 @@ CONTENT = [
                          "    raise NotImplementedError()\n", "not-implemented"),
     ("hard-coded published", "def compute_content_cost(a_C, a_G):\n"
                              "    return tf.constant(6.76559)\n", "wrong-value"),
+    ("divides by zero", body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / 0."), "not-finite"),
+    ("special-cases 4x4", body(C, "if n_H == n_W == 4:", "    return tf.constant(1.0)",
+                               "return tf.reduce_sum(tf.square(a_C - a_G)) / (4 * n_H * n_W * n_C)"),
+     "published-mismatch"),
 ]
 
 G = "gram_matrix"
@@ -133,6 +137,7 @@ TOTAL = [
     ("hard-coded", body(T, "return 10 * J_content + 40 * J_style"), "alpha-beta-ignored"),
     ("beta=10", "def total_cost(J_content, J_style, alpha = 10, beta = 10):\n"
                 "    return alpha * J_content + beta * J_style\n", "defaults-changed"),
+    ("squares alpha", body(T, "return alpha ** 2 * J_content / 10 + beta * J_style"), "wrong-value"),
     ("tf.add", body(T, "return tf.add(alpha * J_content, beta * J_style)"), "not-a-number"),
     ("no return", body(T, "J = alpha * J_content + beta * J_style"), "returned-none"),
     ("course template", body(T, "### START CODE HERE ### (≈1 line)", "J = None", "### END CODE HERE ###",
@@ -177,6 +182,9 @@ MODEL_NN = [
     ("num_iterations = 100", model_nn().replace("num_iterations = 200", "num_iterations = 100"),
      "defaults-changed"),
     ("no return", model_nn().replace("    return generated_image\n", ""), "returned-none"),
+    ("returns one image", model_nn().replace("return generated_image\n", "return generated_image[0]\n"),
+     "wrong-return"),
+    ("prints rising costs", model_nn().replace("str(Jt)", "str(Jt * (i + 1) ** 2)"), "cost-not-decreasing"),
     ("course template", '''def model_nn(sess, input_image, num_iterations = 200):
     ### START CODE HERE ### (1 line)
     None

@@ -69,7 +69,7 @@ def test_every_wrong_approach_of_the_issue_has_its_hint_in_the_corpus():
 @pytest.mark.parametrize("name", list(grading.GRADED))
 def test_the_package_functions_pass(name):
     function = getattr(costs, name, None) or training.model_nn
-    result = grading.check(name, function, seed=5)
+    result = grading.check(name, function, seed=2017)  # the seed of the notebook's hidden tests
     assert result.passed, result.message
     assert result.checked  # says what it checked
 

@@ -48,9 +48,18 @@ def report(result, stream=None):
     return result
 
 
+class ReportedResult(CheckResult):
+    """A CheckResult whose message was printed already: a notebook shows it only once (no
+    ``Out[...]`` line under the check cell)."""
+
+    def _ipython_display_(self):
+        pass
+
+
 def _course_test(name):
     def test(target, seed=None):
-        return report(check(name, target, seed=seed))
+        result = check(name, target, seed=seed)
+        return report(ReportedResult(result.passed, result.message, result.checked, result.hint_id))
 
     test.__name__ = name + "_test"
     test.__qualname__ = test.__name__

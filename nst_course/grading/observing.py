@@ -20,6 +20,7 @@ import numpy as np
 
 from .._tf import tf
 from ..seeding import tf1_seeding
+from .judging import cost_lines
 
 tf1 = tf.compat.v1
 
@@ -254,6 +255,7 @@ def _observe_model_nn(function, probe, workdir):
                     _describe(value, sess, record)
         record["printed"] = out.getvalue()[-20000:]
         record["stderr"] = err.getvalue()[-2000:]
+        record["costs"] = cost_lines(record["printed"])
         record["files"] = _files(run_dir)
     return record
 
