@@ -77,13 +77,19 @@ def test_harm_that_leaves_the_child_running_is_contained(tmp_path, listener):
     rows, result = grade(samples.contained(port, str(other), str(gradebook), str(secret)), tmp_path,
                          hide=[str(course), str(out)], timeout=60)
 
+    iso = isolation()
     content, gram = rows["compute_content_cost"], rows["gram_matrix"]
-    assert content["points"] == 0 and "NET-BLOCKED" in content["hint"], content
-    with pytest.raises(BlockingIOError):
-        listener.accept()  # nothing ever connected
+    assert content["points"] == 0
+    if any(part.endswith("unshare") for part in iso.prefix):
+        assert "NET-BLOCKED" in content["hint"], content
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing ever connected
+    else:  # this machine allows no network namespace: the feedback says so
+        assert any("no network namespace" in note for note in result["notes"])
     assert other.read_text() == "SECRET_OF_ANOTHER_STUDENT = 1\n"  # it deleted its own copy only
-    assert gram["points"] == 0 and "READ:" not in gram["hint"], gram
-    assert "other:" in gram["hint"] and "gradebook:" in gram["hint"]
+    assert gram["points"] == 0 and "other:" in gram["hint"] and "gradebook:" in gram["hint"]
+    if iso.own_mounts:  # the class's folder and the output are hidden from it
+        assert "READ:" not in gram["hint"], gram
     if isolation().user is not None:  # dropped to uid 65534: root's private file is out of reach
         assert "secret:PermissionError" in gram["hint"], gram
     forks = rows["compute_layer_style_cost"]

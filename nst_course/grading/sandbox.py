@@ -265,6 +265,11 @@ def run_child(request, files, limits, order, hide=(), user=None, base=None):
     finally:
         if process.poll() is None:
             _kill(process)
+        else:  # what it forked into its session, where no process tree of its own ends them
+            try:
+                os.killpg(process.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
         os.close(read_fd)
         if stopped is None and running is not None:
             stopped = (running, _death(process, log))
