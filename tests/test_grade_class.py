@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -253,3 +254,17 @@ def test_ctrl_c_keeps_what_finished_and_the_next_run_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "1 unchanged" in resumed.stdout
     assert gradebook_rows(out)[1] == {"s0": TOTAL, "s1": TOTAL}
+
+
+def test_the_folders_hidden_from_the_sandbox(tmp_path):
+    """The class's folder (once, not its per-student folders again) and the output; never a
+    folder that holds the package or the temporary folder the sandboxes live in."""
+    from nst_course.grading.extract import find_submissions
+    from nst_course.grading.runner import _hidden_folders
+
+    course = write_class(tmp_path / "class", {"ann.py": b"", "bob/part.ipynb": b"{}"})
+    hidden = _hidden_folders(find_submissions([str(course)]), str(tmp_path / "grades"))
+    assert hidden == sorted([os.path.realpath(course), os.path.realpath(tmp_path / "grades")])
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(samples.__file__)))
+    assert _hidden_folders([], package_root) == []
+    assert _hidden_folders([], os.path.dirname(tempfile.gettempdir()) or os.sep) == []

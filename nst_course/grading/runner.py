@@ -50,7 +50,10 @@ def _hidden_folders(submissions, out_dir):
     def needed(folder):
         return any(v == folder or v.startswith(folder.rstrip(os.sep) + os.sep) for v in keep_visible)
 
-    return sorted(f for f in folders if f != os.sep and not needed(f))
+    def inside_another(folder):
+        return any(f != folder and folder.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+    return sorted(f for f in folders if f != os.sep and not needed(f) and not inside_another(f))
 
 
 def _payload(submission, options, seed, hide):
