@@ -199,8 +199,12 @@ def build_parser():
     sub.required = True
     add_run_parser(sub)
     add_weights_parser(sub)
+    from .demos import cli as demos_cli
     from .grading import cli as grading_cli
-    grading_cli.add_parser(sub, _Formatter, _Parser)
+    from .port import cli as port_cli
+
+    for command in (demos_cli, port_cli, grading_cli):  # figure, port, grade: their own parsers
+        command.add_parser(sub, _Formatter, _Parser)
     return parser
 
 
@@ -255,7 +259,7 @@ def _quiet_tensorflow(args=None):
     ``--debug`` shows all of it.
     """
     debug = bool(getattr(args, "debug", False))
-    if debug or getattr(args, "command", None) != "run":
+    if debug or getattr(args, "command", None) not in ("run", "figure"):
         return
     from .run.quiet import import_tensorflow_quietly
 
@@ -302,7 +306,7 @@ def main(argv=None):
         preflight = getattr(args, "preflight", None)
         if preflight is not None:  # checks that need no TensorFlow: quick answers to mistakes
             preflight(args)
-        if getattr(args, "command", None) == "run":
+        if getattr(args, "command", None) in ("run", "figure"):
             _limit_malloc_arenas()
             from .run.onednn import assume_frozen_weights
 
