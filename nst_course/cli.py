@@ -200,9 +200,10 @@ def build_parser():
     add_run_parser(sub)
     add_weights_parser(sub)
     from .demos import cli as demos_cli
+    from .grading import cli as grading_cli
     from .port import cli as port_cli
 
-    for command in (demos_cli, port_cli):  # figure, port: parsers and handlers of their own
+    for command in (demos_cli, port_cli, grading_cli):  # figure, port, grade: their own parsers
         command.add_parser(sub, _Formatter, _Parser)
     return parser
 
