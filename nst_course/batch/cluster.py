@@ -62,7 +62,7 @@ def worker_environment(threads_per_worker=1, extra=None):
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
         "MALLOC_ARENA_MAX": "2",
     }
     env.update(extra or {})
