@@ -199,6 +199,7 @@ def build_parser():
     sub.required = True
     add_run_parser(sub)
     add_weights_parser(sub)
+    from .batch import cli as batch_cli; batch_cli.add_parser(sub, _Formatter, _Parser)  # noqa: E702
     return parser
 
 
