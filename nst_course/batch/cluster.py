@@ -17,7 +17,9 @@ back exactly once.
 
 Worker processes of the embedded cluster get :func:`worker_environment`: oneDNN on unless the
 user set ``TF_ENABLE_ONEDNN_OPTS`` (see :mod:`nst_course.run.onednn`), the frozen-weights mode,
-and TensorFlow's and the BLAS thread pools sized to the worker's threads.
+TensorFlow's and the BLAS thread pools sized to the worker's threads, and Dask's profiler off
+(it made a worker's memory grow with every job). Workers of an existing cluster should be
+started with the same environment (the README's cluster plan).
 """
 
 import contextlib
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 
 #: The dashboard is off: a grader or a batch needs no web server of its own.
 DASHBOARD = None
+#: Dask's setting (as an environment variable) that turns a worker's profiler on or off.
+PROFILER_VAR = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"
 
 
 @dataclass
@@ -64,6 +68,9 @@ def worker_environment(threads_per_worker=1, extra=None):
         "MKL_NUM_THREADS": threads,
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "MALLOC_ARENA_MAX": "2",
+        # Dask's statistical profiler (for the dashboard, which we do not run) keeps the
+        # stacks it samples: with TensorFlow's deep stacks a worker grew by ~2.5 MB per job.
+        PROFILER_VAR: "False",
     }
     env.update(extra or {})
     for name in list(env):
@@ -84,8 +91,13 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     ``env`` -- extra environment variables for the embedded cluster's workers.
     """
     import logging
+    import warnings
 
+    import dask
     from distributed import Client, LocalCluster
+
+    # the scheduler's small HTTP server (health, metrics) takes another port when 8787 is busy
+    warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
 
     if quiet:
         for name in ("distributed", "distributed.nanny", "distributed.scheduler",
@@ -101,10 +113,13 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     default_workers, default_threads = default_split()
     workers = workers or default_workers
     threads = threads_per_worker or default_threads
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                           host="127.0.0.1", dashboard_address=DASHBOARD,
-                           memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else None,
-                           env=worker_environment(threads, env))
+    environment = worker_environment(threads, env)
+    profile = environment[PROFILER_VAR].strip().lower() in ("1", "true", "yes")
+    with dask.config.set({"distributed.worker.profile.enabled": profile}):  # the nannies pass it on
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                               host="127.0.0.1", dashboard_address=DASHBOARD,
+                               memory_limit=memory_limit,
+                               silence_logs=logging.ERROR if quiet else None, env=environment)
     try:
         client = Client(cluster)
         try:

@@ -18,6 +18,7 @@ shallow copy (the run drops the copy's arrays, not the kept ones).
 """
 
 import copy
+import gc
 import os
 import shutil
 import tempfile
@@ -147,6 +148,9 @@ def run_job(payload):
         costs = _last_costs(os.path.join(out, "costs.csv"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    # The job's graph is now garbage, but in reference cycles (a graph and its handles):
+    # collect them now, or a worker that makes few Python objects per job keeps many graphs.
+    gc.collect()
     return {"id": payload["id"], "error": error, "seconds": time.time() - started,
             "costs": costs, "files": files, "warning": warning, "pid": os.getpid(),
             "rss": _rss(), "loads": LOADS[0]}
