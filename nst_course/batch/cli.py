@@ -163,9 +163,10 @@ def cmd_batch(args):
     all_jobs, results = list(jobs), {}
     for k, (where, ident, message) in enumerate(errors):
         ident = ident or "invalid-%d" % (k + 1)
-        stub = Job(ident, SimpleNamespace(content=where, style=[]))
+        stub = Job(ident, SimpleNamespace(content="", style=[]))
         all_jobs.append(stub)
-        results[ident] = JobResult(ident, "skipped", error="invalid: " + message, job=stub)
+        results[ident] = JobResult(ident, "skipped", error="invalid (%s): %s" % (where, message),
+                                   job=stub)
     if not all_jobs:
         raise OptionError("no jobs: the manifest has no rows")
     os.makedirs(out, exist_ok=True)
