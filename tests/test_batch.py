@@ -115,6 +115,13 @@ def test_bad_rows_are_refused_before_any_work(pictures, tmp_path):
         "nst-course: error: 3 invalid rows (above); nothing was run: fix them or pass --skip-invalid",
     ]
     assert not out.exists()
+    # --skip-invalid: the rows are left out (here all of them) and recorded; exit status 1
+    result = nst("batch", manifest, "--out", out, "--width", 20, "--skip-invalid", *COMMON[2:])
+    assert result.returncode == 1, result.stderr
+    rows = read_results(out / "results.csv")
+    assert [(r["id"], r["status"]) for r in rows] == [("invalid-1", "skipped"), ("ok", "skipped"),
+                                                      ("invalid-3", "skipped")]
+    assert rows[0]["error"] == "invalid (bad.csv line 2): argument --seed: 'abc' is not a whole number"
     unknown = write_manifest(pictures / "unknown.csv", ["a.png,s.png,3"], "content,style,colour")
     result = nst("batch", unknown, "--out", out)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

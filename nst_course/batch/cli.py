@@ -162,7 +162,8 @@ def cmd_batch(args):
                           "--skip-invalid" % len(lines))
     all_jobs, results = list(jobs), {}
     for k, (where, ident, message) in enumerate(errors):
-        ident = ident or "invalid-%d" % (k + 1)
+        if not ident or ident in results or any(job.id == ident for job in jobs):
+            ident = "invalid-%d" % (k + 1)
         stub = Job(ident, SimpleNamespace(content="", style=[]))
         all_jobs.append(stub)
         results[ident] = JobResult(ident, "skipped", error="invalid (%s): %s" % (where, message),
