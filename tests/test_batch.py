@@ -27,9 +27,9 @@ COMMON = ["--width", str(W), "--height", str(H), "--iterations", "2", "--save-ev
           "--print-every", "1"]
 
 
-def batch_env():
+def batch_env(threads=1):
     env = cli_env()
-    env.update(worker_environment(1))
+    env.update(worker_environment(threads))
     return env
 
 
@@ -82,9 +82,12 @@ def test_manifest_on_the_default_cluster_then_resume(pictures, tiny_mat, tmp_pat
     assert sheet.shape[:2] == (round(3 * (1.8 + 0.25) * 100), round(5 * 1.8 * 100))
 
     # a job's files are those of a seeded `nst-course run` of the same row, byte for byte
+    # (in the environment of the default cluster's workers)
+    from nst_course.batch.cluster import default_split
+
     single = tmp_path / "single"
     run = nst("run", "--content", pictures / "b.png", "--style", pictures / "s.png", "--seed", 1,
-              "--weights", tiny_mat, "--output-dir", single, "--quiet", *COMMON, env=batch_env())
+              "--weights", tiny_mat, "--output-dir", single, "--quiet", *COMMON, env=batch_env(default_split()[1]))
     assert run.returncode == 0, run.stderr
     assert set(os.listdir(single)) == RUN_FILES
     for name in sorted(RUN_FILES):
