@@ -199,11 +199,12 @@ def build_parser():
     sub.required = True
     add_run_parser(sub)
     add_weights_parser(sub)
+    from .batch import cli as batch_cli  # after `run`: batch copies run's options
     from .demos import cli as demos_cli
     from .grading import cli as grading_cli
     from .port import cli as port_cli
 
-    for command in (demos_cli, port_cli, grading_cli):  # figure, port, grade: their own parsers
+    for command in (batch_cli, demos_cli, grading_cli, port_cli):  # their own parsers
         command.add_parser(sub, _Formatter, _Parser)
     return parser
 

@@ -17,9 +17,10 @@ back exactly once.
 
 Worker processes of the embedded cluster get :func:`worker_environment`: the variables of every
 process of ours that trains (:func:`nst_course.run.onednn.training_environment`: oneDNN on and
-its frozen-weights mode, unless the user set them), and TensorFlow's and the BLAS thread pools
-sized to the worker's threads. Workers of an existing cluster (``--scheduler``) have the
-environment their owner gave them; a task that trains may still call
+its frozen-weights mode, unless the user set them), TensorFlow's and the BLAS thread pools
+sized to the worker's threads, and Dask's profiler off (it made a worker's memory grow with
+every job). Workers of an existing cluster (``--scheduler``) have the environment their owner
+gave them (the README's cluster plan); a task that trains may still call
 :func:`nst_course.run.onednn.enable_onednn` before it imports TensorFlow (a no-op in a worker
 that has loaded it already).
 """
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 
 #: The dashboard is off: a grader or a batch needs no web server of its own.
 DASHBOARD = None
+#: Dask's setting (as an environment variable) that turns a worker's profiler on or off.
+PROFILER_VAR = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"
 
 
 @dataclass
@@ -44,12 +47,16 @@ class TaskFailed:
 
 
 def default_split(cores=None):
-    """(workers, threads per worker) for this machine: one single-threaded worker per core.
+    """(workers, threads per worker) for this machine: one worker process with a thread per core.
 
-    Measured for the batch of equal jobs (``benchmarks/bench_batch.py``); callers may override.
+    Measured for a batch of equal jobs (``benchmarks/bench_batch.py``, 9 jobs of 64x64 and 50
+    iterations on 2 cores, see the README): 1 worker x 2 threads finished them 1.9x faster
+    than 2 workers x 1 thread, and holds TensorFlow and the weights once instead of twice.
+    Callers may override (e.g. ``workers=cores, threads_per_worker=1`` to keep tasks in
+    separate processes).
     """
     cores = cores or os.cpu_count() or 1
-    return max(1, cores), 1
+    return 1, max(1, cores)
 
 
 def worker_environment(threads_per_worker=1, extra=None):
@@ -68,8 +75,11 @@ def worker_environment(threads_per_worker=1, extra=None):
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
         "MALLOC_ARENA_MAX": "2",
+        # Dask's statistical profiler (for the dashboard, which we do not run) keeps the
+        # stacks it samples: with TensorFlow's deep stacks a worker grew by ~2.5 MB per job.
+        PROFILER_VAR: "False",
     })
     env.update(extra or {})
     for name in list(env):
@@ -90,8 +100,13 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     ``env`` -- extra environment variables for the embedded cluster's workers.
     """
     import logging
+    import warnings
 
+    import dask
     from distributed import Client, LocalCluster
+
+    # the scheduler's small HTTP server (health, metrics) takes another port when 8787 is busy
+    warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
 
     if quiet:
         for name in ("distributed", "distributed.nanny", "distributed.scheduler",
@@ -107,10 +122,13 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     default_workers, default_threads = default_split()
     workers = workers or default_workers
     threads = threads_per_worker or default_threads
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                           host="127.0.0.1", dashboard_address=DASHBOARD,
-                           memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else None,
-                           env=worker_environment(threads, env))
+    environment = worker_environment(threads, env)
+    profile = environment[PROFILER_VAR].strip().lower() in ("1", "true", "yes")
+    with dask.config.set({"distributed.worker.profile.enabled": profile}):  # the nannies pass it on
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                               host="127.0.0.1", dashboard_address=DASHBOARD,
+                               memory_limit=memory_limit,
+                               silence_logs=logging.ERROR if quiet else None, env=environment)
     try:
         client = Client(cluster)
         try:

@@ -22,14 +22,33 @@ import numpy as np
 from .._tf import tf
 
 
-@tf.custom_gradient
+#: The name of G = F^T F's gradient in TensorFlow's gradient registry (registered once).
+GRAM_GRADIENT = "NSTCourseGramGrad"
+
+
+def _gram_grad(op, dG):
+    """dJ/dF = F (dJ/dG + dJ/dG^T) in one matmul, for G = matmul(F, F, transpose_a=True).
+
+    F feeds both inputs of the MatMul; the whole gradient goes to the first, None to the
+    second (TensorFlow adds the two). Written as a registered gradient, not
+    ``tf.custom_gradient``: in graph mode that registers a new gradient function, holding its
+    graph, for every call, so a process that builds many graphs (a batch worker) would keep
+    them all alive.
+    """
+    F = op.inputs[0]
+    return [tf.matmul(F, dG + tf.transpose(dG)), None]
+
+
+try:
+    tf.RegisterGradient(GRAM_GRADIENT)(_gram_grad)
+except KeyError:  # already registered (the module was loaded again)
+    pass
+
+
 def _gram(F):
-    """G = F^T F for F (n, n_C); its gradient dJ/dF = F (dJ/dG + dJ/dG^T) in one matmul."""
-
-    def grad(dG):
-        return tf.matmul(F, dG + tf.transpose(dG))
-
-    return tf.matmul(F, F, transpose_a=True), grad
+    """G = F^T F for F (n, n_C), with the gradient of :func:`_gram_grad`."""
+    with F.graph.gradient_override_map({"MatMul": GRAM_GRADIENT}):
+        return tf.matmul(F, F, transpose_a=True)
 
 
 def gram_of_activations(a_G):

@@ -15,8 +15,10 @@ For the notebook: :func:`echo_and_record_stdout` keeps a copy of what ``model_nn
 import contextlib
 import io
 import os
+import functools
 import re
 import sys
+import threading
 
 import imageio.v2 as imageio
 import numpy as np
@@ -44,6 +46,21 @@ def _save_figure(fig, path):
     return path
 
 
+#: matplotlib is not thread-safe (its mathtext parser is shared): one drawing at a time per
+#: process, e.g. for two batch jobs in one worker (nst_course.batch).
+_DRAWING = threading.Lock()
+
+
+def _one_at_a_time(draw):
+    @functools.wraps(draw)
+    def locked(*args, **kwargs):
+        with _DRAWING:
+            return draw(*args, **kwargs)
+
+    return locked
+
+
+@_one_at_a_time
 def plot_costs(rows, path, title=None):
     """Write the cost curves (total, content, style against iteration, log y axis) to ``path``.
 
@@ -70,6 +87,7 @@ def plot_costs(rows, path, title=None):
     return _save_figure(fig, path)
 
 
+@_one_at_a_time
 def summary_image(content, styles, result, path, caption=""):
     """Write ``content | style(s) | result`` side by side with ``caption`` underneath.
 

@@ -85,7 +85,10 @@ def weights_for_run(source=None, require_pretrained=False, warn=None):
     """The weights of the main job: :func:`load_weights` on the lookup order's result, or, when
     nothing is found, the untrained network after printing :func:`untrained_warning` (to
     stderr, or through ``warn(text)``). With ``require_pretrained`` a missing file is an
-    error and ``'random'`` is refused."""
+    error and ``'random'`` is refused. A :class:`VGGWeights` already loaded (e.g. kept by a
+    batch worker for its jobs) is used as it is."""
+    if isinstance(source, VGGWeights):
+        return source
     if require_pretrained and source == "random":
         raise WeightsError("--weights random contradicts --require-pretrained; drop one of them")
     found = find_weights(source)

@@ -1,0 +1,217 @@
+"""``nst-course batch``: many content x style jobs on Dask, from one laptop to a cluster.
+
+    nst-course batch MANIFEST.csv [--out DIR] [run options as defaults]
+    nst-course batch --content FILE|DIR ... --style FILE|DIR ... [--out DIR] [...]
+    ... [--workers N] [--threads-per-worker N] [--scheduler tcp://HOST:PORT] [--skip-invalid]
+
+Every ``nst-course run`` option (but --content, --style, --output-dir, --resume,
+--checkpoint-every, --quiet) is also a batch option: the default for every job, and a manifest
+column. They are copied from the run command's parser, so new run options come for free.
+
+Exit status: 0 when every job is done (now or by an earlier run), 1 when some failed or were
+left out as invalid (the summary names them), 2 for usage errors (including a manifest with
+invalid rows, refused before any work unless --skip-invalid), 130 on Ctrl-C (finished jobs
+are kept; run the same command again to do the rest).
+"""
+
+import argparse
+import copy
+import os
+import sys
+import time
+from types import SimpleNamespace
+
+from .. import _progress
+from ..errors import OptionError
+
+DEFAULT_OUT = "batch-output"
+
+
+def add_parser(subparsers, formatter_class, parser_class=None):
+    """Add ``batch`` to ``subparsers`` (after ``run``, whose options it copies)."""
+    from .manifest import run_option_actions
+
+    run_parser = subparsers.choices["run"]
+    count = run_parser._option_string_actions["--iterations"].type  # run's whole-number check
+    p = subparsers.add_parser(
+        "batch", help="many content x style jobs at once, on Dask", formatter_class=formatter_class,
+        description="Run many jobs of `nst-course run` on an embedded Dask cluster of this "
+        "machine's cores, or on an existing one (--scheduler). Each job's files go to "
+        "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.")
+    p.add_argument("manifest", nargs="?", default=None, metavar="MANIFEST.csv",
+                   help="CSV with a header: content,style[,id][,<any run option>...]; paths "
+                   "relative to its folder")
+    p.add_argument("--content", action="extend", nargs="+", metavar="FILE|DIR",
+                   help="content images (files or folders): with --style, every pair is a job")
+    p.add_argument("--style", action="extend", nargs="+", metavar="FILE|DIR",
+                   help="style images (files or folders)")
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="where the results go")
+    p.add_argument("--workers", type=count, default=None, metavar="N",
+                   help="worker processes of the embedded cluster (default: measured split, "
+                   "see the README)")
+    p.add_argument("--threads-per-worker", type=count, default=None, metavar="N",
+                   help="threads of each embedded worker (and TensorFlow's pool size)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="use an existing Dask cluster instead of an embedded one")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="leave out invalid manifest rows (recorded as skipped) instead of refusing")
+    p.add_argument("--rerun", action="store_true",
+                   help="run every job again, even those complete from an earlier batch")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    g = p.add_argument_group("run options (the default for every job; also manifest columns)")
+    for action in run_option_actions(run_parser):
+        mine = copy.copy(action)
+        mine.default = argparse.SUPPRESS  # only what the user gives overrides run's default
+        g._add_action(mine)
+    p.set_defaults(handler=cmd_batch, run_parser=run_parser)
+    return p
+
+
+def _jobs(args, out):
+    """(jobs, errors, batch options) from the command line (see :mod:`.manifest`)."""
+    from .manifest import manifest_jobs, pair_jobs, run_defaults, run_option_actions
+
+    actions = run_option_actions(args.run_parser)
+    options = run_defaults(args.run_parser)
+    options.update({a.dest: getattr(args, a.dest) for a in actions if hasattr(args, a.dest)})
+    if args.manifest and (args.content or args.style):
+        raise OptionError("give a manifest or --content/--style, not both")
+    if args.manifest:
+        return manifest_jobs(args.manifest, actions, options, out)
+    if not (args.content and args.style):
+        raise OptionError("give a MANIFEST.csv, or --content and --style (files or folders)")
+    return pair_jobs(args.content, args.style, options, out)
+
+
+class JobsProgress:
+    """Jobs done / failed / running, jobs per minute and time left: a tqdm bar on a terminal
+    (or a notebook widget), else one plain line per finished job."""
+
+    def __init__(self, total, enabled=True, stream=None):
+        self.total, self.enabled = total, enabled
+        self.stream = sys.stdout if stream is None else stream
+        self.counts = {"done": 0, "failed": 0, "skipped": 0}
+        self.slots = 1
+        self.started = None
+        self.ran = 0  # jobs finished by workers in this batch (for the rate)
+        self.bar = _progress.bar(total, self.stream, unit="job", desc="nst-course batch",
+                                 bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix}") \
+            if enabled else None
+
+    def start(self, client):
+        self.started = time.monotonic()
+        try:
+            self.slots = max(1, sum(client.nthreads().values()))
+        except Exception:  # noqa: BLE001 - only the "running" figure depends on it
+            self.slots = 1
+
+    def finished(self, result):
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        if result.status != "skipped" and result.seconds is not None:
+            self.ran += 1
+        if not self.enabled:
+            return
+        from ..run.progress import format_duration
+
+        n = sum(self.counts.values())
+        left = self.total - n
+        running = min(left, self.slots) if self.started is not None else 0
+        text = "%d done, %d failed, %d skipped, %d running" % (
+            self.counts["done"], self.counts["failed"], self.counts["skipped"], running)
+        if self.started is not None and self.ran:
+            rate = self.ran / max(1e-9, time.monotonic() - self.started) * 60
+            text += ", %.1f jobs/min, %s left" % (rate, format_duration(left / rate * 60))
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=False)
+            self.bar.update(1)
+        else:
+            line = "[%d/%d] %s %s" % (n, self.total, result.id, result.status)
+            if result.seconds is not None and result.status != "skipped":
+                line += " in %.1f s" % result.seconds
+            print("%s (%s)" % (line, text), file=self.stream, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _say(args, *lines, stream=None):
+    if not args.quiet:
+        for line in lines:
+            print(line, file=stream or sys.stdout, flush=True)
+
+
+def cmd_batch(args):
+    """Run the batch; returns the exit status (0 all done, 1 some failed or left out)."""
+    from ..run.checks import check_output_dir
+    from ..run.safety import Interrupted
+    from .engine import Job, JobResult, run_jobs
+    from .manifest import describe_row_error
+    from .report import contact_sheet, write_results
+
+    out = args.out
+    check_output_dir(out, ("results.csv", "contact_sheet.png"))
+    jobs, errors = _jobs(args, out)
+    if errors and not args.skip_invalid:
+        lines = [describe_row_error(e) for e in errors]
+        if len(lines) == 1:
+            raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
+        for line in lines:
+            print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
+        raise OptionError("%d invalid rows (above); nothing was run: fix them or pass "
+                          "--skip-invalid" % len(lines))
+    all_jobs, results = list(jobs), {}
+    for k, (where, ident, message) in enumerate(errors):
+        if not ident or ident in results or any(job.id == ident for job in jobs):
+            ident = "invalid-%d" % (k + 1)
+        stub = Job(ident, SimpleNamespace(content="", style=[]))
+        all_jobs.append(stub)
+        results[ident] = JobResult(ident, "skipped", error="invalid (%s): %s" % (where, message),
+                                   job=stub)
+    if not all_jobs:
+        raise OptionError("no jobs: the manifest has no rows")
+    os.makedirs(out, exist_ok=True)
+    results_csv = os.path.join(out, "results.csv")
+    sheet = os.path.join(out, "contact_sheet.png")
+    started = time.monotonic()
+    progress = JobsProgress(len(jobs), enabled=not args.quiet)
+    warned = False
+    write_results(results_csv, all_jobs, results)
+    try:
+        for result in run_jobs(jobs, out, scheduler=args.scheduler, workers=args.workers,
+                               threads_per_worker=args.threads_per_worker,
+                               resume=not args.rerun, on_start=progress.start):
+            results[result.id] = result
+            write_results(results_csv, all_jobs, results)
+            if result.warning and not warned:
+                warned = True
+                print(result.warning, file=sys.stderr, flush=True)
+            progress.finished(result)
+    except KeyboardInterrupt as exc:
+        progress.close()
+        write_results(results_csv, all_jobs, results)
+        kept = sum(1 for r in results.values() if r.status in ("done", "skipped") and not r.error)
+        raise Interrupted(getattr(exc, "signum", 2),
+                          "batch interrupted: %d finished job%s kept in %s (see results.csv); "
+                          "run the same command again to do the rest"
+                          % (kept, "" if kept == 1 else "s", out)) from None
+    progress.close()
+    contact_sheet(sheet, out, jobs, results)
+    return _summary(args, all_jobs, results, out, time.monotonic() - started)
+
+
+def _summary(args, jobs, results, out, seconds):
+    counts = {}
+    for job in jobs:
+        status = results[job.id].status if job.id in results else "pending"
+        if status == "skipped" and results[job.id].error:
+            status = "invalid"
+        counts[status] = counts.get(status, 0) + 1
+    order = ("done", "skipped", "failed", "invalid")
+    _say(args, "batch: %s in %.1f s; results in %s (results.csv, contact_sheet.png)" % (
+        ", ".join("%d %s" % (counts[k], k) for k in order if counts.get(k)), seconds, out))
+    bad = [results[j.id] for j in jobs if results[j.id].status == "failed" or results[j.id].error]
+    for result in bad:
+        print("nst-course: %s %s: %s" % (result.id, "invalid" if result.status == "skipped"
+                                          else "failed", result.error), file=sys.stderr, flush=True)
+    return 1 if bad else 0
