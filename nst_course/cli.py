@@ -1,8 +1,14 @@
 """The ``nst-course`` command line (also ``python -m nst_course``).
 
-    nst-course run [options]            stylise an image (the course's defaults)
-    nst-course weights download ...     fetch and verify the VGG-19 file
+    nst-course run [options]            stylise an image (the course's defaults)   nst_course.run
+    nst-course weights download ...     fetch and verify the VGG-19 file            nst_course.weights
     nst-course weights verify [PATH]    check a weights file
+    nst-course batch [MANIFEST] ...     many content x style runs on Dask          nst_course.batch
+    nst-course figure layers|tradeoff   the paper's Figures 1 and 3                nst_course.demos
+    nst-course grade SUBMISSION...      grade a class, each submission sandboxed   nst_course.grading
+    nst-course port NOTEBOOK            run a learner's old TF1 course notebook    nst_course.port
+
+This module only parses and dispatches: each command's work is one function of its subpackage.
 
 Errors a user can fix are one line ``nst-course: error: ...`` on stderr: exit 2 for a usage
 error, 1 for any other failure, 130 / 143 when Ctrl-C / SIGTERM stopped a run (see
