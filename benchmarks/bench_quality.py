@@ -61,12 +61,12 @@ CANDIDATES = [
     {"name": "fast", "preset": "fast"},
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
     {"name": "lbfgs-content", "options": {"optimizer": "lbfgs", "init": "content", "iterations": 25}},
-    {"name": "0.5,1", "options": {"optimizer": "lbfgs", "init": "content", "scales": [0.5, 1.0],
+    {"name": "c2f-0.5", "options": {"optimizer": "lbfgs", "init": "content", "scales": [0.5, 1.0],
                                   "scale_iterations": [30, 15]}},
-    {"name": "0.25,0.5,1-short", "options": {"optimizer": "lbfgs", "init": "content",
+    {"name": "c2f-0.25-short", "options": {"optimizer": "lbfgs", "init": "content",
                                              "scales": [0.25, 0.5, 1.0],
                                              "scale_iterations": [20, 10, 15]}},
-    {"name": "0.25,0.5,1-noise", "options": {"optimizer": "lbfgs", "scales": [0.25, 0.5, 1.0],
+    {"name": "c2f-0.25-noise", "options": {"optimizer": "lbfgs", "scales": [0.25, 0.5, 1.0],
                                              "scale_iterations": [40, 20, 15]}},
 ]
 
@@ -234,6 +234,18 @@ def time_to(units_run, target):
     return None, None
 
 
+def report_repetition(recipe):
+    """Print a finished repetition's output-size costs against its time (progress on stdout,
+    so that a run cut short still tells something)."""
+    spent, points = 0.0, []
+    for unit in recipe.runs[-1]:
+        spent += unit["seconds"]
+        if unit["cost"] is not None:
+            points.append("%d: %.4g @ %.1f s" % (unit["iteration"], unit["cost"], spent))
+    print("  %s repetition %d done: %s" % (recipe.name, len(recipe.runs), "; ".join(points)),
+          flush=True)
+
+
 def race(height, width, seed, weights, candidates, repeats):
     """The interleaved run: the reference's units one per round, each candidate repetition
     started at evenly spaced rounds and then one unit per round. Returns the result dict."""
@@ -251,6 +263,11 @@ def race(height, width, seed, weights, candidates, repeats):
                 if r is reference:
                     if ref_running:
                         ref_running = reference.next()
+                        unit = reference.runs[0][-1] if reference.runs[0] else {}
+                        if ref_running and unit.get("cost") is not None:
+                            print("  reference: J after iteration %d = %.5g, %.1f s" % (
+                                unit["iteration"], unit["cost"],
+                                sum(u["seconds"] for u in reference.runs[0])), flush=True)
                     continue
                 if not r.active and started[r.name] < repeats and rnd >= starts[started[r.name]]:
                     if started[r.name] > 0:
@@ -259,6 +276,7 @@ def race(height, width, seed, weights, candidates, repeats):
                     r.active = True
                 if r.active and not r.next():
                     r.active = False
+                    report_repetition(r)
             rnd += 1
             if rnd % 20 == 0:
                 print("  round %d: reference %d units, %s" % (rnd, len(reference.runs[0]), ", ".join(
@@ -335,7 +353,10 @@ def memory_report(height, width, weights):
     runs = (("course recipe, 5 iterations", ["--iterations", "5"]),
             ("L-BFGS, one scale, 5 iterations", ["--optimizer", "lbfgs", "--init", "content",
                                                  "--iterations", "5"]),
-            ("--preset fast", ["--preset", "fast"]))
+            # the preset's scales and sizes with fewer iterations: the peak is the largest
+            # scale's, and the preset's own 70 iterations would only make it slower
+            ("--preset fast, 3 scales, 4+2+2 iterations", ["--preset", "fast",
+                                                           "--scale-iterations", "4,2,2"]))
     with tempfile.TemporaryDirectory() as tmp:
         for n, (label, extra) in enumerate(runs):
             first, total, rss, anon = run_cli(common + extra + ["--output-dir",
