@@ -245,6 +245,10 @@ def preflight_run(args):
         return
     from .run.checks import preflight
 
+    if getattr(args, "preset", None):  # the checks see the preset's values (nst_course.run.presets)
+        from .run.presets import apply_preset
+
+        args = apply_preset(args, defaults=build_parser().parse_args(["run"]))
     preflight(args)
 
 

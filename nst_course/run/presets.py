@@ -9,6 +9,7 @@ the preset's values; options given explicitly (a value other than the default) w
 in a fraction of the course's time; the picture is not the same one (see the README).
 """
 
+import copy
 import dataclasses
 
 from ..errors import OptionError
@@ -38,17 +39,28 @@ def preset_flags(name):
                     for key, value in PRESETS[name].items())
 
 
-def apply_preset(opts):
-    """``opts`` (a RunOptions) with the values of its ``preset`` for every option left at its
-    default; :class:`OptionError` for an unknown preset."""
-    name = opts.preset
+def apply_preset(opts, defaults=None):
+    """``opts`` with the values of its ``preset`` for every option left at its default, as a
+    copy; :class:`OptionError` for an unknown preset.
+
+    ``opts`` is a RunOptions (``defaults``: RunOptions()) or the command line's parsed
+    arguments (``defaults``: the parser's defaults), so that the checks made before
+    TensorFlow loads see the preset's values too.
+    """
+    name = getattr(opts, "preset", None)
     if not name:
         return opts
     if name not in PRESETS:
         raise OptionError("--preset %r: choose %s" % (name, ", ".join(sorted(PRESETS))))
-    defaults = type(opts)()
+    if defaults is None:
+        defaults = type(opts)()
     changes = {}
     for key, value in PRESETS[name].items():
         if getattr(opts, key) == getattr(defaults, key):
             changes[key] = list(value) if isinstance(value, list) else value
-    return dataclasses.replace(opts, **changes)
+    if dataclasses.is_dataclass(opts):
+        return dataclasses.replace(opts, **changes)
+    merged = copy.copy(opts)
+    for key, value in changes.items():
+        setattr(merged, key, value)
+    return merged
