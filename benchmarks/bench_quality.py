@@ -62,13 +62,28 @@ CANDIDATES = [
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
     {"name": "lbfgs-content", "options": {"optimizer": "lbfgs", "init": "content", "iterations": 25}},
     {"name": "c2f-0.5", "options": {"optimizer": "lbfgs", "init": "content", "scales": [0.5, 1.0],
-                                  "scale_iterations": [30, 15]}},
+                                    "scale_iterations": [30, 15]}},
+    {"name": "c2f-0.5-15", "options": {"optimizer": "lbfgs", "init": "content",
+                                       "scales": [0.5, 1.0], "scale_iterations": [15, 15]}},
+    {"name": "c2f-0.5-8", "options": {"optimizer": "lbfgs", "init": "content",
+                                      "scales": [0.5, 1.0], "scale_iterations": [8, 15]}},
+    {"name": "c2f-0.25", "options": {"optimizer": "lbfgs", "init": "content",
+                                     "scales": [0.25, 0.5, 1.0], "scale_iterations": [40, 20, 10]}},
     {"name": "c2f-0.25-short", "options": {"optimizer": "lbfgs", "init": "content",
-                                             "scales": [0.25, 0.5, 1.0],
-                                             "scale_iterations": [20, 10, 15]}},
+                                           "scales": [0.25, 0.5, 1.0],
+                                           "scale_iterations": [20, 10, 15]}},
     {"name": "c2f-0.25-noise", "options": {"optimizer": "lbfgs", "scales": [0.25, 0.5, 1.0],
-                                             "scale_iterations": [40, 20, 15]}},
+                                           "scale_iterations": [40, 20, 15]}},
 ]
+
+
+def recipe_values(recipe):
+    """The recipe's option values, a preset spelled out."""
+    from nst_course.run.presets import PRESETS
+
+    values = dict(PRESETS[recipe["preset"]]) if recipe.get("preset") else {}
+    values.update(recipe.get("options", {}))
+    return values
 
 
 def recipe_options(recipe, height, width, seed, weights):
@@ -298,7 +313,7 @@ def race(height, width, seed, weights, candidates, repeats):
                              "final_cost": run_units[-1]["cost"] if run_units else None})
             reached = [x["ratio"] for x in reps if x["ratio"] is not None]
             out["candidates"][r.name] = {
-                "recipe": r.recipe, "stages": r.info["stages"], "repetitions": reps,
+                "recipe": r.recipe, "options": recipe_values(r.recipe), "stages": r.info["stages"], "repetitions": reps,
                 "ratio_median": float(np.median(reached)) if len(reached) == len(reps) else None,
                 "costs": [[u["iteration"], u["cost"]] for u in r.runs[0] if u["cost"] is not None]}
         # the pictures: reference | candidate at the iteration it reached J200 (or its last)

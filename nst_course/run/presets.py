@@ -19,8 +19,8 @@ PRESETS = {
     "fast": {
         "optimizer": "lbfgs",
         "init": "content",
-        "scales": [0.25, 0.5, 1.0],
-        "scale_iterations": [40, 20, 10],
+        "scales": [0.5, 1.0],
+        "scale_iterations": [30, 10],
     },
 }
 
