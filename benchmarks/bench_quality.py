@@ -365,13 +365,16 @@ def memory_report(height, width, weights):
     rows["idle import tensorflow"] = {"total_s": total, "peak_rss_mib": rss, "peak_anon_mib": anon}
     common = ["run", "--weights", weights, "--seed", "0", "--width", str(width),
               "--height", str(height), "--save-every", "0"]
+    from nst_course.run.presets import PRESETS
+
+    short = ",".join(["4"] + ["2"] * (len(PRESETS["fast"]["scales"]) - 1))
     runs = (("course recipe, 5 iterations", ["--iterations", "5"]),
             ("L-BFGS, one scale, 5 iterations", ["--optimizer", "lbfgs", "--init", "content",
                                                  "--iterations", "5"]),
             # the preset's scales and sizes with fewer iterations: the peak is the largest
             # scale's, and the preset's own 70 iterations would only make it slower
-            ("--preset fast, 3 scales, 4+2+2 iterations", ["--preset", "fast",
-                                                           "--scale-iterations", "4,2,2"]))
+            ("--preset fast, %s iterations" % short, ["--preset", "fast",
+                                                      "--scale-iterations", short]))
     with tempfile.TemporaryDirectory() as tmp:
         for n, (label, extra) in enumerate(runs):
             first, total, rss, anon = run_cli(common + extra + ["--output-dir",
