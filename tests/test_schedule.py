@@ -201,12 +201,14 @@ def test_preset_fast_is_exactly_the_documented_recipe():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
         assert flags in fh.read()
     assert apply_preset(RunOptions(preset="fast", init="style")).init == "style"
-    # The checks made before TensorFlow loads see the preset's scales (3 counts for 3 scales).
+    # The checks made before TensorFlow loads see the preset's scales (one count per scale).
     from nst_course.cli import preflight_run
 
-    preflight_run(build_parser().parse_args(["run", "--preset", "fast", "--scale-iterations",
-                                             "4,2,2", "--content", os.path.join(ROOT, "images", "tubingen.jpg"),
-                                             "--style", os.path.join(ROOT, "images", "monet.jpg")]))
+    counts = ",".join("2" for _ in recipe["scales"])
+    preflight_run(build_parser().parse_args([
+        "run", "--preset", "fast", "--scale-iterations", counts,
+        "--content", os.path.join(ROOT, "images", "tubingen.jpg"),
+        "--style", os.path.join(ROOT, "images", "monet.jpg")]))
     with pytest.raises(OptionError, match="choose fast"):
         apply_preset(RunOptions(preset="slow"))
 
