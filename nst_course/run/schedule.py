@@ -29,7 +29,6 @@ import math
 import numbers
 import os
 import time
-from typing import List
 
 import numpy as np
 
@@ -328,7 +327,3 @@ def run_scales(opts, job):
              "Also written there: costs.csv, costs.png, summary.png, progress.gif")
     return result
 
-
-def scales_text(values: List[float]):
-    """``[0.25, 0.5, 1.0]`` -> ``'0.25,0.5,1'``."""
-    return ",".join("%g" % v for v in values)
