@@ -196,7 +196,7 @@ def scale_list(text):
 
 def add_schedule_arguments(group):
     """Coarse-to-fine options and presets (nst_course.run.schedule, nst_course.run.presets)."""
-    from .run.presets import PRESETS, preset_flags
+    from .run.presets import MEASURED, PRESETS, preset_flags
 
     group.add_argument("--scales", type=scale_list, default=[1.0], metavar="S[,S...]",
                        help="coarse-to-fine: optimise at these fractions of the output size in "
@@ -209,9 +209,9 @@ def add_schedule_arguments(group):
                        help="filter that upsamples the image between scales")
     group.add_argument("--preset", choices=sorted(PRESETS), default=None,
                        help="a measured recipe; options left at their default take its values. "
-                       + "; ".join("%s = %s" % (name, preset_flags(name)) for name in sorted(PRESETS))
-                       + " (reaches the course recipe's final cost in a fraction of its time: "
-                       "see the README, 'Time to a good picture')")
+                       + "; ".join("%s = %s: %s" % (name, preset_flags(name), MEASURED[name])
+                                   for name in sorted(PRESETS))
+                       + " (see the README, 'Time to a good picture')")
 
 
 def add_weights_parser(sub):
