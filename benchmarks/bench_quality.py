@@ -21,7 +21,9 @@ The demo pair (images/tubingen.jpg, images/monet.jpg) at --size, one seed, one w
     (a graph build or an iteration) each in turn, round after round, while the others wait:
     the machine's drift hits them alike (bench_speed.py's interleaving). Each candidate runs
     --repeats times, its repetitions started evenly over the reference's run; its ratio is
-    the median over them;
+    the median over them. ``ratio_same_rounds`` compares it with the reference's build plus
+    200 times the reference's median step in the rounds that repetition ran (the load of a
+    shared machine can change between the start and the end of the reference's run);
   * side-by-side pictures: the reference's final image | each candidate's image at the
     iteration where it reached J200 (results/quality_<size>_<candidate>.jpg);
   * with --memory, peak memory of ``nst-course run`` (course's recipe, a few iterations;
@@ -211,6 +213,7 @@ class Recipe:
             raise RuntimeError("%s: the recipe's process failed to start" % self.name)
         self.info = json.loads(line[len("ready"):])
         self.runs = [[]]  # units of each repetition
+        self.rounds = []  # [first round, last round] of each repetition
         self.active = False
         self.finished = False
 
@@ -289,8 +292,10 @@ def race(height, width, seed, weights, candidates, repeats):
                         r.restart()
                     started[r.name] += 1
                     r.active = True
+                    r.rounds.append([rnd, rnd])
                 if r.active and not r.next():
                     r.active = False
+                    r.rounds[-1][1] = rnd
                     report_repetition(r)
             rnd += 1
             if rnd % 20 == 0:
@@ -301,14 +306,23 @@ def race(height, width, seed, weights, candidates, repeats):
         ref_seconds = sum(u["seconds"] for u in ref_units)
         out = {"reference": {"recipe": "course (noise 0.6, Adam 2.0, 200 iterations)",
                              "J200": J200, "seconds": ref_seconds,
+                             "unit_seconds": [u["seconds"] for u in ref_units],
                              "costs": [[u["iteration"], u["cost"]] for u in ref_units if u["cost"] is not None]},
                "candidates": {}}
         for r in racers:
             reps = []
-            for run_units in r.runs:
+            for run_units, (first, last) in zip(r.runs, r.rounds):
                 seconds, iteration = time_to(run_units, J200)
-                reps.append({"seconds": seconds, "iteration": iteration,
+                # the reference's time had all its steps taken while this repetition ran:
+                # its build + 200 x its median step in those rounds (less exposed to drift
+                # when the repetition is short and the machine's load changes)
+                steps = [u["seconds"] for u in ref_units[max(1, first): last + 1]]
+                same = ref_units[0]["seconds"] + 200 * float(np.median(steps)) if steps else None
+                reps.append({"seconds": seconds, "iteration": iteration, "rounds": [first, last],
                              "ratio": None if seconds is None else seconds / ref_seconds,
+                             "reference_same_rounds_s": same,
+                             "ratio_same_rounds": None if seconds is None or same is None
+                             else seconds / same,
                              "total_seconds": sum(u["seconds"] for u in run_units),
                              "final_cost": run_units[-1]["cost"] if run_units else None})
             reached = [x["ratio"] for x in reps if x["ratio"] is not None]
