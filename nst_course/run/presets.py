@@ -27,8 +27,8 @@ PRESETS = {
 
 #: name -> what benchmarks/bench_quality.py measured (quoted by ``--help``; README has the table).
 MEASURED = {
-    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.1 of its time (0.085-0.11 over three runs) "
-            "at 400x300 (untrained weights, shared 2-core machine)",
+    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.1 of its time "
+            "(0.085-0.11 over three runs) at 400x300 (untrained weights, shared 2-core machine)",
 }
 
 
