@@ -307,9 +307,10 @@ def matmul_gflops(n=4096, repeats=5):
     return 2.0 * n**3 / seconds / 1e9
 
 
-def run_cli(args_list, env):
+def run_cli(args_list, env, command=None):
     """Run nst-course; return (seconds to the first cost line, total seconds, peak RSS MiB,
-    peak private (anonymous) memory MiB).
+    peak private (anonymous) memory MiB). ``command``: another command line to measure the
+    same way (e.g. an idle ``import tensorflow``); ``args_list`` is then ignored.
 
     Memory is sampled every 50 ms from /proc/PID/status (VmHWM, RssAnon): the rusage of a
     child is no good here, as Linux counts the parent's RSS at fork time into the child's
@@ -318,7 +319,7 @@ def run_cli(args_list, env):
     import threading
 
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + args_list, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(command or [sys.executable, "-m", "nst_course"] + args_list, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     peak = {"VmHWM:": 0, "RssAnon:": 0}
 

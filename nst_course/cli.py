@@ -183,8 +183,41 @@ def add_run_parser(sub):
     b.add_argument("--checkpoint-every", type=non_negative_int, default=0,
                    help="write resumable state every N iterations (0: off)")
     b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
+    add_schedule_arguments(b)
     p.set_defaults(handler=cmd_run, preflight=preflight_run)
     return p
+
+
+def int_list(text):
+    return [positive_int(item) for item in comma_list(text)]
+
+
+def scale_list(text):
+    values = float_list(text)
+    if any(v > 1 for v in values):
+        raise argparse.ArgumentTypeError("%r: each scale is a fraction of the output size, at "
+                                         "most 1" % text)
+    return values
+
+
+def add_schedule_arguments(group):
+    """Coarse-to-fine options and presets (nst_course.run.schedule, nst_course.run.presets)."""
+    from .run.presets import MEASURED, PRESETS, preset_flags
+
+    group.add_argument("--scales", type=scale_list, default=[1.0], metavar="S[,S...]",
+                       help="coarse-to-fine: optimise at these fractions of the output size in "
+                       "turn, the image upsampled between them, e.g. 0.25,0.5,1 (default: 1, the "
+                       "course's single scale)")
+    group.add_argument("--scale-iterations", type=int_list, default=None, metavar="N[,N...]",
+                       help="iterations at each scale, e.g. 100,50,20 (default: --iterations split "
+                       "evenly over the scales)")
+    group.add_argument("--upsample", choices=("bicubic", "lanczos"), default="bicubic",
+                       help="filter that upsamples the image between scales")
+    group.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                       help="a measured recipe; options left at their default take its values. "
+                       + "; ".join("%s = %s: %s" % (name, preset_flags(name), MEASURED[name])
+                                   for name in sorted(PRESETS))
+                       + " (see the README, 'Time to a good picture')")
 
 
 def add_weights_parser(sub):
@@ -225,6 +258,10 @@ def preflight_run(args):
         return
     from .run.checks import preflight
 
+    if getattr(args, "preset", None):  # the checks see the preset's values (nst_course.run.presets)
+        from .run.presets import apply_preset
+
+        args = apply_preset(args, defaults=build_parser().parse_args(["run"]))
     preflight(args)
 
 

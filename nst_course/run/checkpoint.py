@@ -8,7 +8,10 @@ atomically, so a crash leaves the previous checkpoint whole). It holds:
   ``beta1_power`` and ``beta2_power``;
 - the number of iterations done (the next iteration to run);
 - the cost rows logged so far (iteration, total, content, style);
-- the options of the run, as JSON.
+- the options of the run, as JSON;
+- in a coarse-to-fine run (``--scales``, nst_course.run.schedule), the index of the scale it
+  was taken at: ``input`` and Adam's slots then have that scale's size, and ``--resume``
+  continues at that scale.
 
 ``--resume DIR`` rebuilds the same graph from the saved options, loads the variables and
 continues with the next iteration, so an Adam run resumed from a checkpoint ends with the
@@ -20,6 +23,8 @@ saved image with a fresh memory.
 import dataclasses
 import json
 import os
+
+from typing import Optional
 
 import numpy as np
 
@@ -49,6 +54,7 @@ class Checkpoint:
     options: dict
     cost_rows: list
     path: str
+    scale: Optional[int] = None  # index of the scale of a coarse-to-fine run (None: one scale)
 
 
 def checkpoint_path(location):
@@ -74,14 +80,19 @@ def options_to_dict(opts):
     return out
 
 
-def save(directory, sess, iteration, opts, cost_rows=()):
-    """Write the checkpoint of ``sess``'s graph after ``iteration`` iterations, atomically."""
+def save(directory, sess, iteration, opts, cost_rows=(), scale=None):
+    """Write the checkpoint of ``sess``'s graph after ``iteration`` iterations, atomically.
+
+    ``scale``: the index of the scale a coarse-to-fine run is at (nst_course.run.schedule);
+    ``opts`` are then the whole run's options, not the scale's."""
     with sess.graph.as_default():
         variables = tf1.global_variables()
     names = [v.op.name for v in variables]
     values = sess.run(variables)
     meta = {"format": FORMAT, "iteration": int(iteration), "variables": names,
             "options": options_to_dict(opts)}
+    if scale is not None:
+        meta["scale"] = int(scale)
     arrays = {"meta": np.array(json.dumps(meta)),
               "costs": np.asarray(list(cost_rows), dtype=np.float64).reshape(-1, 4)}
     for i, value in enumerate(values):
@@ -112,7 +123,8 @@ def load(location):
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one line
         raise NSTError("--resume: cannot read %s (%s)" % (path, str(exc).splitlines()[0] if str(exc)
                                                           else type(exc).__name__)) from None
-    return Checkpoint(int(meta["iteration"]), variables, meta["options"], rows, path)
+    return Checkpoint(int(meta["iteration"]), variables, meta["options"], rows, path,
+                      meta.get("scale"))
 
 
 def _normalise(name, value):

@@ -67,6 +67,9 @@ def check_options(opts):
             raise OptionError("--style-layers: the weight of %s, %r, must be a finite number "
                               "0 or more" % (name, weight))
     check_layer_names(opts)
+    from .schedule import check_schedule
+
+    check_schedule(opts)  # --scales, --scale-iterations, --upsample
     if opts.style_layers and not any(weight > 0 for _, weight in opts.style_layers):
         raise OptionError("--style-layers: every weight is 0; give at least one layer a weight "
                           "above 0")

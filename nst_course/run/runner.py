@@ -81,6 +81,14 @@ class RunOptions:
     # holds them in variables anyway, see nst_course.run.onednn): about half the memory, but
     # without the mode oneDNN runs variable kernels on a slower path.
     low_memory: bool = False
+    # Coarse-to-fine (nst_course.run.schedule): fractions of the output size, coarse to fine
+    # ([1.0]: the course's single scale), iterations per scale (None: --iterations split
+    # evenly), the filter that upsamples the image between scales.
+    scales: List[float] = field(default_factory=lambda: [1.0])
+    scale_iterations: Optional[List[int]] = None
+    upsample: str = "bicubic"
+    # A named recipe (nst_course.run.presets): options left at their default take its values.
+    preset: Optional[str] = None
 
 
 @dataclass
@@ -317,8 +325,14 @@ class CostLines:
             save_result(self.opts, self.graph, os.path.join(self.opts.output_dir, str(i) + ".png"), image)
 
 
-def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
+def optimize(opts, graph, sess, start_image, log, progress=None, lines=None, start=0,
+             save_state=None):
     """Run the iterations; print and log costs every ``print_every``, save every ``save_every``.
+
+    Iterations ``start`` .. ``opts.iterations - 1`` (``start`` > 0: a later scale of a
+    coarse-to-fine run, nst_course.run.schedule); with ``--resume`` the checkpoint's
+    iteration. ``save_state(done)``, if given, writes the checkpoints instead of
+    :func:`nst_course.run.checkpoint.save` with ``opts``.
 
     The cost lines are the course's ("Iteration i :", "total cost = ...", ...), with the costs
     after step i, as ``model_nn`` prints them (:class:`CostLines`). ``progress`` (a
@@ -332,7 +346,6 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
     model = graph.model
     sess.run(tf1.global_variables_initializer())
     sess.run(model["input"].assign(start_image))
-    start = 0
     if opts.resume:  # beyond the course: continue a checkpointed run (nst_course.run.checkpoint)
         from .checkpoint import restore
 
@@ -355,7 +368,10 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None):
             from .checkpoint import save as save_checkpoint
 
             lines.flush()
-            save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
+            if save_state is not None:
+                save_state(i + 1)
+            else:
+                save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
         progress.update(i + 1)
     if stepper is not None:
         stepper.close()
@@ -395,10 +411,21 @@ def _state_saver(opts, sess, log, lines):
 def run(opts):
     """Run the main job with :class:`RunOptions`; returns the final image (H, W, 3) uint8."""
     started = time.time()
+    if opts.preset:  # a named recipe (nst_course.run.presets)
+        from .presets import apply_preset
+
+        opts = apply_preset(opts)
     if opts.resume:  # the saved run's options (nst_course.run.checkpoint)
         from .checkpoint import resume_options
 
         opts = resume_options(opts)
+    from . import schedule
+
+    if schedule.is_multiscale(opts):  # coarse-to-fine: this module's parts run each scale
+        import sys
+
+        return schedule.run_scales(opts, sys.modules[__name__])
+    opts = schedule.with_total(opts)  # one scale: --scale-iterations N is --iterations N
     check_options(opts)  # before any work (nst_course.run.checks)
     check_output_dir(opts.output_dir, output_names(opts))
     prepared = prepare(opts)

@@ -1,0 +1,73 @@
+"""Named recipes for ``nst-course run --preset NAME`` (beyond the course, opt-in).
+
+A preset is a set of option values, measured by ``benchmarks/bench_quality.py`` (see the
+README's "Time to a good picture" section). Options the user leaves at their default take
+the preset's values; options given explicitly (a value other than the default) win.
+
+``fast``: L-BFGS, coarse-to-fine. It reaches the total cost that the course's recipe (noise
+0.6, Adam 2.0, 200 iterations) ends with, measured with the course's cost at the output size,
+in a fraction of the course's time; the picture is not the same one (see the README).
+"""
+
+import copy
+import dataclasses
+
+from ..errors import OptionError
+
+#: name -> {RunOptions field: value}. The README and ``--help`` quote these.
+PRESETS = {
+    "fast": {
+        "optimizer": "lbfgs",
+        "init": "content",
+        "scales": [0.5, 1.0],
+        "scale_iterations": [30, 10],
+    },
+}
+
+
+#: name -> what benchmarks/bench_quality.py measured (quoted by ``--help``; README has the table).
+MEASURED = {
+    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.1 of its time "
+            "(0.085-0.11 over three runs) at 400x300 (untrained weights, shared 2-core machine)",
+}
+
+
+def _text(value):
+    if isinstance(value, (list, tuple)):
+        return ",".join(_text(v) for v in value)
+    if isinstance(value, float):
+        return "%g" % value
+    return str(value)
+
+
+def preset_flags(name):
+    """The preset as command-line options: ``'--optimizer lbfgs --init content ...'``."""
+    return " ".join("--%s %s" % (key.replace("_", "-"), _text(value))
+                    for key, value in PRESETS[name].items())
+
+
+def apply_preset(opts, defaults=None):
+    """``opts`` with the values of its ``preset`` for every option left at its default, as a
+    copy; :class:`OptionError` for an unknown preset.
+
+    ``opts`` is a RunOptions (``defaults``: RunOptions()) or the command line's parsed
+    arguments (``defaults``: the parser's defaults), so that the checks made before
+    TensorFlow loads see the preset's values too.
+    """
+    name = getattr(opts, "preset", None)
+    if not name:
+        return opts
+    if name not in PRESETS:
+        raise OptionError("--preset %r: choose %s" % (name, ", ".join(sorted(PRESETS))))
+    if defaults is None:
+        defaults = type(opts)()
+    changes = {}
+    for key, value in PRESETS[name].items():
+        if getattr(opts, key) == getattr(defaults, key):
+            changes[key] = list(value) if isinstance(value, list) else value
+    if dataclasses.is_dataclass(opts):
+        return dataclasses.replace(opts, **changes)
+    merged = copy.copy(opts)
+    for key, value in changes.items():
+        setattr(merged, key, value)
+    return merged
