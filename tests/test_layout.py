@@ -33,7 +33,7 @@ ALLOWED = {
     "cli": {COURSE, "weights", "run", "batch", "grading", "demos", "port"},
 }
 SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port"}
-PLUMBING = {"_tf", "_progress", ""}  # "" is the package itself (its lazy __init__)
+PLUMBING = {"_tf", "_progress", "_values", ""}  # "" is the package itself (its lazy __init__)
 
 
 def all_modules():

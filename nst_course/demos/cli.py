@@ -10,48 +10,18 @@ rendered with the same settings are reused. Bad values are the main job's one-li
 
 import argparse
 
+from .._values import comma_list, finite_float, non_negative_int, positive_int
 from .figures import CONTENT_LAYERS, DEPTHS, HEIGHT, ITERATIONS, RATIOS, STYLE_LAYERS, WIDTH
 
 
-# The value parsers: the same rules and messages as nst_course.cli's (which this subpackage
-# may not import: dependencies point from the command line down, never up).
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
-    return value
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
-    return value
-
-
-def _names(text):
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise argparse.ArgumentTypeError("%r has an empty item" % text)
-    return items
+_positive_int, _non_negative_int, _names = positive_int, non_negative_int, comma_list
 
 
 def _ratios(text):
     """'1e2,1,1e-2' -> [100.0, 1.0, 0.01]; each finite and greater than 0."""
     values = []
     for item in _names(text):
-        try:
-            value = float(item)
-        except ValueError:
-            raise argparse.ArgumentTypeError("%r is not a number" % item) from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError("%r is not a finite number" % item)
+        value = finite_float(item)
         if value <= 0:
             raise argparse.ArgumentTypeError("%r must be greater than 0 (alpha / beta)" % item)
         values.append(value)

@@ -3,6 +3,8 @@
 
 import argparse
 
+from .._values import non_negative_int
+
 
 def _points_table():
     from .points import points_table
@@ -32,14 +34,7 @@ _gigabytes = _positive(float, "a number of GB")
 _count = _positive(int, "a whole number")
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
-    return value
+_seed = non_negative_int
 
 
 def _scheduler(text):

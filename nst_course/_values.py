@@ -1,0 +1,79 @@
+"""Value parsers for the command line's options (argparse ``type=`` functions).
+
+Shared by every subcommand (``run``, ``batch``, ``figure``, ``grade``...), so a bad value gets
+the same one-line message everywhere (``'0' must be greater than 0``). Plumbing, like ``_tf``:
+it imports nothing of the package, so any subpackage's command line may use it.
+"""
+
+import argparse
+
+def _int(text, minimum):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(
+            "%r must be %s" % (text, "greater than 0" if minimum == 1 else "0 or more"))
+    return value
+
+
+def positive_int(text):
+    return _int(text, 1)
+
+
+def non_negative_int(text):
+    return _int(text, 0)
+
+
+def finite_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError("%r is not a finite number" % text)
+    return value
+
+
+def positive_float(text):
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
+    return value
+
+
+def non_negative_float(text):
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
+    return value
+
+
+def ratio(text):
+    value = finite_float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("%r must be between 0 and 1" % text)
+    return value
+
+
+def comma_list(text):
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError("%r has an empty item" % text)
+    return items
+
+
+def float_list(text):
+    return [positive_float(item) for item in comma_list(text)]
+
+
+def layer_weights(text):
+    """'conv1_1:0.2,conv2_1:0.2' -> [('conv1_1', 0.2), ('conv2_1', 0.2)]."""
+    result = []
+    for item in comma_list(text):
+        name, sep, weight = item.partition(":")
+        if not sep:
+            raise argparse.ArgumentTypeError("%r: write each style layer as NAME:WEIGHT" % item)
+        result.append((name.strip(), non_negative_float(weight)))
+    return result
