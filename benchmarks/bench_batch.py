@@ -58,14 +58,25 @@ def timed(command):
     start = time.perf_counter()
     result = subprocess.run(command, env=env(), capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit("failed (%d): %s\n%s" % (result.returncode, " ".join(command),
-                                                  result.stderr[-2000:]))
+        raise SystemExit(
+            "failed (%d): %s\n%s" % (result.returncode, " ".join(command), result.stderr[-2000:])
+        )
     return time.perf_counter() - start
 
 
 def job_options(args):
-    return ["--width", args.size, "--height", args.size, "--iterations", args.iterations,
-            "--weights", "random", "--seed", 0]
+    return [
+        "--width",
+        args.size,
+        "--height",
+        args.size,
+        "--iterations",
+        args.iterations,
+        "--weights",
+        "random",
+        "--seed",
+        0,
+    ]
 
 
 def run_separate(args, contents, styles, out):
@@ -73,15 +84,36 @@ def run_separate(args, contents, styles, out):
     for c in contents:
         for s in styles:
             folder = os.path.join(out, "%s_%s" % (os.path.basename(c), os.path.basename(s)))
-            total += timed(nst(["run", "--content", c, "--style", s, "--output-dir", folder,
-                                "--quiet"] + job_options(args)))
+            total += timed(
+                nst(
+                    ["run", "--content", c, "--style", s, "--output-dir", folder, "--quiet"]
+                    + job_options(args)
+                )
+            )
     return total
 
 
 def run_batch(args, contents, styles, out, workers, threads):
-    return timed(nst(["batch", "--content", *contents, "--style", *styles, "--out", out,
-                      "--workers", workers, "--threads-per-worker", threads, "--rerun", "--quiet"]
-                     + job_options(args)))
+    return timed(
+        nst(
+            [
+                "batch",
+                "--content",
+                *contents,
+                "--style",
+                *styles,
+                "--out",
+                out,
+                "--workers",
+                workers,
+                "--threads-per-worker",
+                threads,
+                "--rerun",
+                "--quiet",
+            ]
+            + job_options(args)
+        )
+    )
 
 
 def main(argv=None):
@@ -107,32 +139,48 @@ def main(argv=None):
         load_before = os.getloadavg()
         rounds = []
         for r in range(args.rounds):
-            order = names[r % len(names):] + names[:r % len(names)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             seconds = {}
             for name in order:
                 out = os.path.join(work, "out-%d-%s" % (r, name.replace(" ", "")))
                 seconds[name] = ways[name](out)
-                print("round %d  %-10s %6.1f s  %5.2f jobs/min  (load %.1f)" % (
-                    r + 1, name, seconds[name], jobs / seconds[name] * 60, os.getloadavg()[0]),
-                    flush=True)
-            rounds.append({
-                "order": order, "seconds": seconds,
-                "jobs_per_minute": {k: jobs / v * 60 for k, v in seconds.items()},
-                "batch_2x1_over_separate": seconds["separate"] / seconds["batch 2x1"],
-                "batch_1x2_over_separate": seconds["separate"] / seconds["batch 1x2"],
-                "2x1_over_1x2": seconds["batch 1x2"] / seconds["batch 2x1"],
-            })
-        report = {"jobs": jobs, "size": args.size, "iterations": args.iterations,
-                  "weights": "random (true-shape VGG-19)", "cpus": os.cpu_count(),
-                  "load_average_before": load_before, "load_average_after": os.getloadavg(),
-                  "rounds": rounds}
+                print(
+                    "round %d  %-10s %6.1f s  %5.2f jobs/min  (load %.1f)"
+                    % (r + 1, name, seconds[name], jobs / seconds[name] * 60, os.getloadavg()[0]),
+                    flush=True,
+                )
+            rounds.append(
+                {
+                    "order": order,
+                    "seconds": seconds,
+                    "jobs_per_minute": {k: jobs / v * 60 for k, v in seconds.items()},
+                    "batch_2x1_over_separate": seconds["separate"] / seconds["batch 2x1"],
+                    "batch_1x2_over_separate": seconds["separate"] / seconds["batch 1x2"],
+                    "2x1_over_1x2": seconds["batch 1x2"] / seconds["batch 2x1"],
+                }
+            )
+        report = {
+            "jobs": jobs,
+            "size": args.size,
+            "iterations": args.iterations,
+            "weights": "random (true-shape VGG-19)",
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+            "rounds": rounds,
+        }
         for r in rounds:
-            print("ratios: batch 2x1 / separate %.2fx, batch 1x2 / separate %.2fx, 2x1 / 1x2 %.2fx"
-                  % (r["batch_2x1_over_separate"], r["batch_1x2_over_separate"],
-                     r["2x1_over_1x2"]))
-        print("load average before %s, after %s" % (
-            ", ".join("%.1f" % x for x in load_before),
-            ", ".join("%.1f" % x for x in report["load_average_after"])))
+            print(
+                "ratios: batch 2x1 / separate %.2fx, batch 1x2 / separate %.2fx, 2x1 / 1x2 %.2fx"
+                % (r["batch_2x1_over_separate"], r["batch_1x2_over_separate"], r["2x1_over_1x2"])
+            )
+        print(
+            "load average before %s, after %s"
+            % (
+                ", ".join("%.1f" % x for x in load_before),
+                ", ".join("%.1f" % x for x in report["load_average_after"]),
+            )
+        )
         if args.json:
             os.makedirs(os.path.dirname(args.json), exist_ok=True)
             with open(args.json, "w") as fh:

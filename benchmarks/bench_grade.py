@@ -44,16 +44,26 @@ def run(folder, out, workers):
 
     stdout = io.StringIO()
     started = time.monotonic()
-    status = grade(GradeOptions(submissions=[folder], out=out, workers=workers, force=True, json=True),
-                   stdout=stdout, stderr=io.StringIO())
+    status = grade(
+        GradeOptions(submissions=[folder], out=out, workers=workers, force=True, json=True),
+        stdout=stdout,
+        stderr=io.StringIO(),
+    )
     wall = time.monotonic() - started
     document = json.loads(stdout.getvalue())
     subs = document["submissions"]
     task = sum(s["seconds"] for s in subs) / len(subs)
     inside = sum(row["seconds"] for s in subs for row in s["functions"]) / len(subs)
-    return {"workers": workers, "status": status, "students": len(subs), "wall_s": round(wall, 1),
-            "per_minute": round(60.0 * len(subs) / wall, 2), "task_s": round(task, 2),
-            "student_code_s": round(inside, 2), "overhead_s": round(task - inside, 2)}
+    return {
+        "workers": workers,
+        "status": status,
+        "students": len(subs),
+        "wall_s": round(wall, 1),
+        "per_minute": round(60.0 * len(subs) / wall, 2),
+        "task_s": round(task, 2),
+        "student_code_s": round(inside, 2),
+        "overhead_s": round(task - inside, 2),
+    }
 
 
 def main():
@@ -69,16 +79,28 @@ def main():
     finally:
         shutil.rmtree(base, ignore_errors=True)
     for r in results:
-        print("%d worker(s): %d submissions in %.1f s = %.2f / minute; per submission %.2f s, of which "
-              "%.2f s in the student's functions and %.2f s the grader's own"
-              % (r["workers"], r["students"], r["wall_s"], r["per_minute"], r["task_s"],
-                 r["student_code_s"], r["overhead_s"]))
+        print(
+            "%d worker(s): %d submissions in %.1f s = %.2f / minute; per submission %.2f s, of which "
+            "%.2f s in the student's functions and %.2f s the grader's own"
+            % (
+                r["workers"],
+                r["students"],
+                r["wall_s"],
+                r["per_minute"],
+                r["task_s"],
+                r["student_code_s"],
+                r["overhead_s"],
+            )
+        )
     ratio = results[1]["per_minute"] / results[0]["per_minute"]
     print("2 workers / 1 worker: %.2fx (one run each)" % ratio)
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"runs": results, "ratio_2_over_1": round(ratio, 2), "cores": os.cpu_count()},
-                      handle, indent=2)
+            json.dump(
+                {"runs": results, "ratio_2_over_1": round(ratio, 2), "cores": os.cpu_count()},
+                handle,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,13 @@ MODES = ("import", "loadmat", "read", "first", "cached")
 
 
 def measure(mode, path, env, *extra):
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, path] + list(extra), env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, path] + list(extra),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -77,8 +82,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode (median time)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
-    parser.add_argument("--uncompressed", action="store_true",
-                        help="write the .mat without compression (the real file is compressed)")
+    parser.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="write the .mat without compression (the real file is compressed)",
+    )
     parser.add_argument("--keep-dir", default=None, help="work here instead of a temporary dir")
     args = parser.parse_args(argv)
 
@@ -89,9 +97,16 @@ def main(argv=None):
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "xdg"))
         written = measure("write", path, env, "0" if args.uncompressed else "1")
         size = os.path.getsize(path)
-        print("wrote %s: %.1f MB in %.1f s (%s)" % (path, size / 1e6, written["seconds"],
-              "uncompressed" if args.uncompressed else "zlib-compressed, as the real file"),
-              file=sys.stderr)
+        print(
+            "wrote %s: %.1f MB in %.1f s (%s)"
+            % (
+                path,
+                size / 1e6,
+                written["seconds"],
+                "uncompressed" if args.uncompressed else "zlib-compressed, as the real file",
+            ),
+            file=sys.stderr,
+        )
         results = {}
         for mode in MODES:
             runs = []
@@ -132,8 +147,10 @@ def main(argv=None):
     for mode in MODES:
         r = results[mode]
         print("%-8s %10.3f %12.0f %16.0f" % (mode, r["seconds"], r["peak_mb"], r["peak_mb"] - base))
-    print("file %.1f MB, cache %.1f MB; cached load %.1fx faster than loadmat"
-          % (size / 1e6, cache_size / 1e6, summary["speedup_cached_vs_loadmat"]))
+    print(
+        "file %.1f MB, cache %.1f MB; cached load %.1fx faster than loadmat"
+        % (size / 1e6, cache_size / 1e6, summary["speedup_cached_vs_loadmat"])
+    )
     text = json.dumps(summary, indent=2)
     print(text)
     if args.json:

@@ -62,20 +62,63 @@ REFERENCE = {"name": "course", "options": {}}
 CANDIDATES = [
     {"name": "fast", "preset": "fast"},
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
-    {"name": "lbfgs-content", "options": {"optimizer": "lbfgs", "init": "content", "iterations": 25}},
-    {"name": "c2f-0.5", "options": {"optimizer": "lbfgs", "init": "content", "scales": [0.5, 1.0],
-                                    "scale_iterations": [30, 15]}},
-    {"name": "c2f-0.5-15", "options": {"optimizer": "lbfgs", "init": "content",
-                                       "scales": [0.5, 1.0], "scale_iterations": [15, 15]}},
-    {"name": "c2f-0.5-8", "options": {"optimizer": "lbfgs", "init": "content",
-                                      "scales": [0.5, 1.0], "scale_iterations": [8, 15]}},
-    {"name": "c2f-0.25", "options": {"optimizer": "lbfgs", "init": "content",
-                                     "scales": [0.25, 0.5, 1.0], "scale_iterations": [40, 20, 10]}},
-    {"name": "c2f-0.25-short", "options": {"optimizer": "lbfgs", "init": "content",
-                                           "scales": [0.25, 0.5, 1.0],
-                                           "scale_iterations": [20, 10, 15]}},
-    {"name": "c2f-0.25-noise", "options": {"optimizer": "lbfgs", "scales": [0.25, 0.5, 1.0],
-                                           "scale_iterations": [40, 20, 15]}},
+    {
+        "name": "lbfgs-content",
+        "options": {"optimizer": "lbfgs", "init": "content", "iterations": 25},
+    },
+    {
+        "name": "c2f-0.5",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [30, 15],
+        },
+    },
+    {
+        "name": "c2f-0.5-15",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [15, 15],
+        },
+    },
+    {
+        "name": "c2f-0.5-8",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [8, 15],
+        },
+    },
+    {
+        "name": "c2f-0.25",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.25, 0.5, 1.0],
+            "scale_iterations": [40, 20, 10],
+        },
+    },
+    {
+        "name": "c2f-0.25-short",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.25, 0.5, 1.0],
+            "scale_iterations": [20, 10, 15],
+        },
+    },
+    {
+        "name": "c2f-0.25-noise",
+        "options": {
+            "optimizer": "lbfgs",
+            "scales": [0.25, 0.5, 1.0],
+            "scale_iterations": [40, 20, 15],
+        },
+    },
 ]
 
 
@@ -93,9 +136,17 @@ def recipe_options(recipe, height, width, seed, weights):
     from nst_course.run.runner import RunOptions
     from nst_course.run.schedule import with_total
 
-    opts = RunOptions(content=CONTENT, style=[STYLE], width=width, height=height, seed=seed,
-                      weights=weights, quiet=True, preset=recipe.get("preset"),
-                      **recipe.get("options", {}))
+    opts = RunOptions(
+        content=CONTENT,
+        style=[STYLE],
+        width=width,
+        height=height,
+        seed=seed,
+        weights=weights,
+        quiet=True,
+        preset=recipe.get("preset"),
+        **recipe.get("options", {}),
+    )
     return with_total(apply_preset(opts))
 
 
@@ -117,8 +168,13 @@ def units(opts, weights, keep_images):
         last = stage is stages[-1]
         t = time.perf_counter()
         stage_opts = dataclasses.replace(
-            opts, width=stage.width, height=stage.height, iterations=stage.end, scales=[1.0],
-            scale_iterations=None)
+            opts,
+            width=stage.width,
+            height=stage.height,
+            iterations=stage.end,
+            scales=[1.0],
+            scale_iterations=None,
+        )
         prepared = _stage_images(job, opts, stage, weights)
         graph_tf = tf1.Graph()
         with graph_tf.as_default():
@@ -127,16 +183,24 @@ def units(opts, weights, keep_images):
             with tf1.Session(graph=graph_tf) as sess:
                 graph = job.build(stage_opts, prepared, sess)
                 sess.run(tf1.global_variables_initializer())
-                start = job.initial_image(stage_opts, prepared) if image is None else \
-                    upsample(image, stage.width, stage.height, opts.upsample)
+                start = (
+                    job.initial_image(stage_opts, prepared)
+                    if image is None
+                    else upsample(image, stage.width, stage.height, opts.upsample)
+                )
                 sess.run(graph.model["input"].assign(start))
                 stepper = None
                 if opts.optimizer == "lbfgs":
                     stepper = graph.train_step.stepper(sess, stage.iterations)
                 seconds = time.perf_counter() - t
                 cost = float(sess.run(graph.J)) if last else None
-                yield {"seconds": seconds, "stage": stage.index, "iteration": stage.first - 1,
-                       "cost": cost, "build": True}
+                yield {
+                    "seconds": seconds,
+                    "stage": stage.index,
+                    "iteration": stage.first - 1,
+                    "cost": cost,
+                    "build": True,
+                }
                 if last:
                     keep_images[stage.first - 1] = sess.run(graph.model["input"])
                 for i in range(stage.first, stage.end):
@@ -160,11 +224,11 @@ def serve(recipe_json, height, width, seed, weights_source):
     """A recipe's live process: ``next`` runs one unit (prints its JSON, or ``done``),
     ``restart`` begins a new repetition, ``save ITERATION PATH`` writes the image the first
     repetition had after that iteration, ``quit`` ends."""
+    import imageio.v2 as imageio
+
     from nst_course.images import to_uint8
     from nst_course.run.schedule import plan
     from nst_course.weights import load_weights
-
-    import imageio.v2 as imageio
 
     recipe = json.loads(recipe_json)
     weights = load_weights(weights_source)
@@ -202,16 +266,31 @@ class Recipe:
 
         self.recipe = recipe
         self.name = recipe["name"]
-        cmd = [sys.executable, os.path.abspath(__file__), "--serve", json.dumps(recipe),
-               str(height), str(width), str(seed), weights]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     bufsize=1, env=worker_env("ours"), cwd=ROOT)
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--serve",
+            json.dumps(recipe),
+            str(height),
+            str(width),
+            str(seed),
+            weights,
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env=worker_env("ours"),
+            cwd=ROOT,
+        )
         line = self.proc.stdout.readline()
         while line and not line.startswith("ready"):
             line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("%s: the recipe's process failed to start" % self.name)
-        self.info = json.loads(line[len("ready"):])
+        self.info = json.loads(line[len("ready") :])
         self.runs = [[]]  # units of each repetition
         self.rounds = []  # [first round, last round] of each repetition
         self.active = False
@@ -260,8 +339,10 @@ def report_repetition(recipe):
         spent += unit["seconds"]
         if unit["cost"] is not None:
             points.append("%d: %.4g @ %.1f s" % (unit["iteration"], unit["cost"], spent))
-    print("  %s repetition %d done: %s" % (recipe.name, len(recipe.runs), "; ".join(points)),
-          flush=True)
+    print(
+        "  %s repetition %d done: %s" % (recipe.name, len(recipe.runs), "; ".join(points)),
+        flush=True,
+    )
 
 
 def race(height, width, seed, weights, candidates, repeats):
@@ -283,9 +364,15 @@ def race(height, width, seed, weights, candidates, repeats):
                         ref_running = reference.next()
                         unit = reference.runs[0][-1] if reference.runs[0] else {}
                         if ref_running and unit.get("cost") is not None:
-                            print("  reference: J after iteration %d = %.5g, %.1f s" % (
-                                unit["iteration"], unit["cost"],
-                                sum(u["seconds"] for u in reference.runs[0])), flush=True)
+                            print(
+                                "  reference: J after iteration %d = %.5g, %.1f s"
+                                % (
+                                    unit["iteration"],
+                                    unit["cost"],
+                                    sum(u["seconds"] for u in reference.runs[0]),
+                                ),
+                                flush=True,
+                            )
                     continue
                 if not r.active and started[r.name] < repeats and rnd >= starts[started[r.name]]:
                     if started[r.name] > 0:
@@ -299,16 +386,28 @@ def race(height, width, seed, weights, candidates, repeats):
                     report_repetition(r)
             rnd += 1
             if rnd % 20 == 0:
-                print("  round %d: reference %d units, %s" % (rnd, len(reference.runs[0]), ", ".join(
-                    "%s %d/%d" % (r.name, started[r.name], repeats) for r in racers)), flush=True)
+                print(
+                    "  round %d: reference %d units, %s"
+                    % (
+                        rnd,
+                        len(reference.runs[0]),
+                        ", ".join("%s %d/%d" % (r.name, started[r.name], repeats) for r in racers),
+                    ),
+                    flush=True,
+                )
         ref_units = reference.runs[0]
         J200 = ref_units[-1]["cost"]
         ref_seconds = sum(u["seconds"] for u in ref_units)
-        out = {"reference": {"recipe": "course (noise 0.6, Adam 2.0, 200 iterations)",
-                             "J200": J200, "seconds": ref_seconds,
-                             "unit_seconds": [u["seconds"] for u in ref_units],
-                             "costs": [[u["iteration"], u["cost"]] for u in ref_units if u["cost"] is not None]},
-               "candidates": {}}
+        out = {
+            "reference": {
+                "recipe": "course (noise 0.6, Adam 2.0, 200 iterations)",
+                "J200": J200,
+                "seconds": ref_seconds,
+                "unit_seconds": [u["seconds"] for u in ref_units],
+                "costs": [[u["iteration"], u["cost"]] for u in ref_units if u["cost"] is not None],
+            },
+            "candidates": {},
+        }
         for r in racers:
             reps = []
             for run_units, (first, last) in zip(r.runs, r.rounds):
@@ -316,20 +415,31 @@ def race(height, width, seed, weights, candidates, repeats):
                 # the reference's time had all its steps taken while this repetition ran:
                 # its build + 200 x its median step in those rounds (less exposed to drift
                 # when the repetition is short and the machine's load changes)
-                steps = [u["seconds"] for u in ref_units[max(1, first): last + 1]]
+                steps = [u["seconds"] for u in ref_units[max(1, first) : last + 1]]
                 same = ref_units[0]["seconds"] + 200 * float(np.median(steps)) if steps else None
-                reps.append({"seconds": seconds, "iteration": iteration, "rounds": [first, last],
-                             "ratio": None if seconds is None else seconds / ref_seconds,
-                             "reference_same_rounds_s": same,
-                             "ratio_same_rounds": None if seconds is None or same is None
-                             else seconds / same,
-                             "total_seconds": sum(u["seconds"] for u in run_units),
-                             "final_cost": run_units[-1]["cost"] if run_units else None})
+                reps.append(
+                    {
+                        "seconds": seconds,
+                        "iteration": iteration,
+                        "rounds": [first, last],
+                        "ratio": None if seconds is None else seconds / ref_seconds,
+                        "reference_same_rounds_s": same,
+                        "ratio_same_rounds": None
+                        if seconds is None or same is None
+                        else seconds / same,
+                        "total_seconds": sum(u["seconds"] for u in run_units),
+                        "final_cost": run_units[-1]["cost"] if run_units else None,
+                    }
+                )
             reached = [x["ratio"] for x in reps if x["ratio"] is not None]
             out["candidates"][r.name] = {
-                "recipe": r.recipe, "options": recipe_values(r.recipe), "stages": r.info["stages"], "repetitions": reps,
+                "recipe": r.recipe,
+                "options": recipe_values(r.recipe),
+                "stages": r.info["stages"],
+                "repetitions": reps,
                 "ratio_median": float(np.median(reached)) if len(reached) == len(reps) else None,
-                "costs": [[u["iteration"], u["cost"]] for u in r.runs[0] if u["cost"] is not None]}
+                "costs": [[u["iteration"], u["cost"]] for u in r.runs[0] if u["cost"] is not None],
+            }
         # the pictures: reference | candidate at the iteration it reached J200 (or its last)
         tag = "%dx%d" % (width, height)
         tmp_ref = os.path.join(HERE, "results", ".ref.jpg")
@@ -341,8 +451,9 @@ def race(height, width, seed, weights, candidates, repeats):
             it = rep0["iteration"] if rep0["iteration"] is not None else r.runs[0][-1]["iteration"]
             r.ask("save %d %s" % (it, tmp_cand))
             name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in r.name)
-            row["picture"] = side_by_side(tmp_ref, tmp_cand, os.path.join(
-                HERE, "results", "quality_%s_%s.jpg" % (tag, name)))
+            row["picture"] = side_by_side(
+                tmp_ref, tmp_cand, os.path.join(HERE, "results", "quality_%s_%s.jpg" % (tag, name))
+            )
             row["picture_iteration"] = it
             os.unlink(tmp_cand)
         os.unlink(tmp_ref)
@@ -360,7 +471,7 @@ def side_by_side(left, right, path, gap=8):
     h = max(a.shape[0], b.shape[0])
     canvas = np.full((h, a.shape[1] + gap + b.shape[1], 3), 255, np.uint8)
     canvas[: a.shape[0], : a.shape[1]] = a[..., :3]
-    canvas[: b.shape[0], a.shape[1] + gap:] = b[..., :3]
+    canvas[: b.shape[0], a.shape[1] + gap :] = b[..., :3]
     imageio.imwrite(path, canvas, quality=90)
     return os.path.relpath(path, ROOT)
 
@@ -377,39 +488,64 @@ def memory_report(height, width, weights):
     rows = {}
     _, total, rss, anon = run_cli(None, env, command=[sys.executable, "-c", "import tensorflow"])
     rows["idle import tensorflow"] = {"total_s": total, "peak_rss_mib": rss, "peak_anon_mib": anon}
-    common = ["run", "--weights", weights, "--seed", "0", "--width", str(width),
-              "--height", str(height), "--save-every", "0"]
+    common = [
+        "run",
+        "--weights",
+        weights,
+        "--seed",
+        "0",
+        "--width",
+        str(width),
+        "--height",
+        str(height),
+        "--save-every",
+        "0",
+    ]
     from nst_course.run.presets import PRESETS
 
     short = ",".join(["4"] + ["2"] * (len(PRESETS["fast"]["scales"]) - 1))
-    runs = (("course recipe, 5 iterations", ["--iterations", "5"]),
-            ("L-BFGS, one scale, 5 iterations", ["--optimizer", "lbfgs", "--init", "content",
-                                                 "--iterations", "5"]),
-            # the preset's scales and sizes with fewer iterations: the peak is the largest
-            # scale's, and the preset's own 70 iterations would only make it slower
-            ("--preset fast, %s iterations" % short, ["--preset", "fast",
-                                                      "--scale-iterations", short]))
+    runs = (
+        ("course recipe, 5 iterations", ["--iterations", "5"]),
+        (
+            "L-BFGS, one scale, 5 iterations",
+            ["--optimizer", "lbfgs", "--init", "content", "--iterations", "5"],
+        ),
+        # the preset's scales and sizes with fewer iterations: the peak is the largest
+        # scale's, and the preset's own 70 iterations would only make it slower
+        ("--preset fast, %s iterations" % short, ["--preset", "fast", "--scale-iterations", short]),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for n, (label, extra) in enumerate(runs):
-            first, total, rss, anon = run_cli(common + extra + ["--output-dir",
-                                                                os.path.join(tmp, "o%d" % n)], env)
-            rows[label] = {"total_s": total, "peak_rss_mib": rss, "peak_anon_mib": anon,
-                           "adds_rss_mib": rss - rows["idle import tensorflow"]["peak_rss_mib"],
-                           "adds_anon_mib": anon - rows["idle import tensorflow"]["peak_anon_mib"]}
+            first, total, rss, anon = run_cli(
+                common + extra + ["--output-dir", os.path.join(tmp, "o%d" % n)], env
+            )
+            rows[label] = {
+                "total_s": total,
+                "peak_rss_mib": rss,
+                "peak_anon_mib": anon,
+                "adds_rss_mib": rss - rows["idle import tensorflow"]["peak_rss_mib"],
+                "adds_anon_mib": anon - rows["idle import tensorflow"]["peak_anon_mib"],
+            }
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="400x300", help="WIDTHxHEIGHT")
-    parser.add_argument("--weights", default="random",
-                        help="'random' (true-shape VGG-19, seed 0: the same values as the "
-                        "true-shape synthetic .mat) or a weights file")
+    parser.add_argument(
+        "--weights",
+        default="random",
+        help="'random' (true-shape VGG-19, seed 0: the same values as the "
+        "true-shape synthetic .mat) or a weights file",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=2, help="repetitions of each candidate")
-    parser.add_argument("--candidates", default=None,
-                        help="comma-separated names among %s (default: all)"
-                        % ", ".join(c["name"] for c in CANDIDATES))
+    parser.add_argument(
+        "--candidates",
+        default=None,
+        help="comma-separated names among %s (default: all)"
+        % ", ".join(c["name"] for c in CANDIDATES),
+    )
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
     parser.add_argument("--no-race", action="store_true", help="only the memory measurement")
     parser.add_argument("--json", default=os.path.join(HERE, "results", "quality.json"))
@@ -428,31 +564,54 @@ def main(argv=None):
         results = {"runs": {}}
     key = "%dx%d %s" % (width, height, os.path.basename(args.weights))
     entry = results["runs"].setdefault(key, {})
-    entry.update({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "seed": args.seed,
-                  "machine": {"cpus": os.cpu_count(),
-                              "processor": platform.processor() or platform.machine(),
-                              "load_average_at_start": list(os.getloadavg())}})
+    entry.update(
+        {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "seed": args.seed,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "processor": platform.processor() or platform.machine(),
+                "load_average_at_start": list(os.getloadavg()),
+            },
+        }
+    )
     if not args.no_race:
         t = time.time()
         entry["race"] = race(height, width, args.seed, args.weights, candidates, args.repeats)
         entry["machine"]["load_average_at_end"] = list(os.getloadavg())
         entry["race"]["wall_s"] = time.time() - t
         ref = entry["race"]["reference"]
-        print("reference (course recipe) at %dx%d: J200 = %.5g in %.1f s" % (width, height, ref["J200"],
-                                                                           ref["seconds"]))
+        print(
+            "reference (course recipe) at %dx%d: J200 = %.5g in %.1f s"
+            % (width, height, ref["J200"], ref["seconds"])
+        )
         for name, row in entry["race"]["candidates"].items():
-            reps = ", ".join("%.1f s (it. %s)" % (x["seconds"], x["iteration"]) if x["seconds"] is not None
-                             else "not reached (final cost %.4g)" % x["final_cost"]
-                             for x in row["repetitions"])
+            reps = ", ".join(
+                "%.1f s (it. %s)" % (x["seconds"], x["iteration"])
+                if x["seconds"] is not None
+                else "not reached (final cost %.4g)" % x["final_cost"]
+                for x in row["repetitions"]
+            )
             ratio = row["ratio_median"]
-            print("  %-18s %s -> ratio %s" % (name, reps, "%.3f" % ratio if ratio is not None else "n/a"))
+            print(
+                "  %-18s %s -> ratio %s"
+                % (name, reps, "%.3f" % ratio if ratio is not None else "n/a")
+            )
     if args.memory:
         entry["memory"] = memory_report(height, width, args.weights)
         for label, row in entry["memory"].items():
-            print("  %-34s peak RSS %5.0f MiB, private %5.0f MiB%s" % (
-                label, row["peak_rss_mib"], row["peak_anon_mib"],
-                "" if "adds_anon_mib" not in row else ", adds %+.0f MiB RSS / %+.0f MiB private"
-                % (row["adds_rss_mib"], row["adds_anon_mib"])))
+            print(
+                "  %-34s peak RSS %5.0f MiB, private %5.0f MiB%s"
+                % (
+                    label,
+                    row["peak_rss_mib"],
+                    row["peak_anon_mib"],
+                    ""
+                    if "adds_anon_mib" not in row
+                    else ", adds %+.0f MiB RSS / %+.0f MiB private"
+                    % (row["adds_rss_mib"], row["adds_anon_mib"]),
+                )
+            )
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as fh:
         json.dump(results, fh, indent=2)

@@ -54,8 +54,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from nst_course.run.onednn import (FROZEN_WEIGHTS_VAR, ONEDNN_VAR, onednn_in_use,  # noqa: E402
-                                   prepare_training_process, training_environment)
+from nst_course.run.onednn import (
+    FROZEN_WEIGHTS_VAR,
+    ONEDNN_VAR,
+    onednn_in_use,  # noqa: E402
+    prepare_training_process,
+    training_environment,
+)
 
 # The environment the user gave: the peers run in it, as a user would run them.
 USER_ENV = dict(os.environ)
@@ -121,14 +126,19 @@ def serve(kind, height, width):
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph) as sess:
         if kind == "ours":
-            train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
+            train_step = build(
+                opts, Prepared(None, None, content, [style], weights), sess
+            ).train_step
         else:
             train_step = build_graph(content, style, weights=weights, sess=sess).train_step
         sess.run(tf1.global_variables_initializer())
         for _ in range(2):  # warm-up
             sess.run(train_step)
-        info = {"step_gflop": step_flops(weights, height, width, opts) / 1e9,
-                "version": "tensorflow " + tf.__version__, "onednn": onednn_in_use()}
+        info = {
+            "step_gflop": step_flops(weights, height, width, opts) / 1e9,
+            "version": "tensorflow " + tf.__version__,
+            "onednn": onednn_in_use(),
+        }
         print("ready " + json.dumps(info), flush=True)
         for line in sys.stdin:
             if line.strip() != "step":
@@ -170,8 +180,9 @@ def find_torch_python(given=None):
     candidates = [given] if given else [USER_ENV.get("NST_TORCH_PYTHON"), sys.executable]
     for python in filter(None, candidates):
         try:
-            proc = subprocess.run([python, "-c", "import torch"], capture_output=True, text=True,
-                                  timeout=120)
+            proc = subprocess.run(
+                [python, "-c", "import torch"], capture_output=True, text=True, timeout=120
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             note = "%s: %s" % (python, exc)
             if given:
@@ -181,8 +192,10 @@ def find_torch_python(given=None):
             return python, ""
         if given:
             return None, "%s cannot import torch" % python
-    return None, ("PyTorch eager skipped: no Python with torch (give one with --torch-python or "
-                  "NST_TORCH_PYTHON; torch is a benchmark-only dependency)")
+    return None, (
+        "PyTorch eager skipped: no Python with torch (give one with --torch-python or "
+        "NST_TORCH_PYTHON; torch is a benchmark-only dependency)"
+    )
 
 
 def cpu_info():
@@ -199,15 +212,33 @@ def cpu_info():
     except OSError:
         pass
     flags = fields.get("flags", "").split()
-    wanted = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "avx512f", "avx512bw", "avx512vl",
-              "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")
+    wanted = (
+        "sse4_2",
+        "avx",
+        "avx2",
+        "fma",
+        "avx_vnni",
+        "avx512f",
+        "avx512bw",
+        "avx512vl",
+        "avx512_vnni",
+        "avx512_bf16",
+        "avx512_fp16",
+        "amx_tile",
+        "amx_bf16",
+        "amx_int8",
+    )
     vector = [f for f in wanted if f in flags]
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"vendor": fields.get("vendor_id", platform.machine()),
-            "model_name": fields.get("model name", platform.processor()),
-            "family": fields.get("cpu family"), "model": fields.get("model"),
-            "vector_extensions": vector, "cpus": os.cpu_count(),
-            "load_average_at_start": list(load) if load else None}
+    return {
+        "vendor": fields.get("vendor_id", platform.machine()),
+        "model_name": fields.get("model name", platform.processor()),
+        "family": fields.get("cpu family"),
+        "model": fields.get("model"),
+        "vector_extensions": vector,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": list(load) if load else None,
+    }
 
 
 class Server:
@@ -219,30 +250,51 @@ class Server:
         python = sys.executable
         if kind == "torch_eager":
             python = torch_python
-            cmd = [os.path.join(HERE, "torch_eager.py"), weights_npz, str(height), str(width), "0",
-                   "serve"]
+            cmd = [
+                os.path.join(HERE, "torch_eager.py"),
+                weights_npz,
+                str(height),
+                str(width),
+                "0",
+                "serve",
+            ]
         elif kind.startswith("modern_"):
-            cmd = [os.path.join(HERE, "modern_tf2.py"), weights_npz, str(height), str(width), "0",
-                   kind[len("modern_"):], "serve"]
+            cmd = [
+                os.path.join(HERE, "modern_tf2.py"),
+                weights_npz,
+                str(height),
+                str(width),
+                "0",
+                kind[len("modern_") :],
+                "serve",
+            ]
         else:
             graph = kind[: -len(OFF)] if kind.endswith(OFF) else kind
             cmd = [os.path.abspath(__file__), "--serve", graph, str(height), str(width)]
-        self.proc = subprocess.Popen([python] + cmd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1, env=worker_env(kind))
+        self.proc = subprocess.Popen(
+            [python] + cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env=worker_env(kind),
+        )
         line = self.proc.stdout.readline()
         while line and not line.startswith("ready"):
             line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("%s: the timing process failed to start" % kind)
-        self.info = json.loads(line[len("ready"):].strip() or "{}")
+        self.info = json.loads(line[len("ready") :].strip() or "{}")
 
     def step(self):
         try:
             self.proc.stdin.write("step\n")
             return float(self.proc.stdout.readline())
         except (OSError, ValueError):
-            raise RuntimeError("%s: the timing process died (exit status %s; out of memory?)"
-                               % (self.kind, self.proc.poll())) from None
+            raise RuntimeError(
+                "%s: the timing process died (exit status %s; out of memory?)"
+                % (self.kind, self.proc.poll())
+            ) from None
 
     def close(self):
         try:
@@ -283,13 +335,15 @@ def interleaved(kinds, height, width, steps, weights, torch_python=None):
                 servers[kind] = Server(kind, height, width, npz, torch_python)
             times = {kind: [] for kind in kinds}
             for r in range(steps):
-                for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
+                for kind in kinds[r % len(kinds) :] + kinds[: r % len(kinds)]:
                     times[kind].append(servers[kind].step())
         finally:
             for server in servers.values():
                 server.close()
-    infos = {kind: {k: v for k, v in server.info.items() if k != "step_gflop"}
-             for kind, server in servers.items()}
+    infos = {
+        kind: {k: v for k, v in server.info.items() if k != "step_gflop"}
+        for kind, server in servers.items()
+    }
     return times, servers["ours"].info["step_gflop"], infos
 
 
@@ -319,8 +373,14 @@ def run_cli(args_list, env, command=None):
     import threading
 
     start = time.perf_counter()
-    proc = subprocess.Popen(command or [sys.executable, "-m", "nst_course"] + args_list, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        command or [sys.executable, "-m", "nst_course"] + args_list,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     peak = {"VmHWM:": 0, "RssAnon:": 0}
 
     def sample():
@@ -365,7 +425,9 @@ def lbfgs_report(height, width, adam_iterations=200, max_lbfgs=1000):
     for optimizer in ("adam", "lbfgs"):
         graph = tf.Graph()
         with graph.as_default(), tf1.Session(graph=graph) as sess:
-            handles = build(RunOptions(width=width, height=height, optimizer=optimizer), prepared, sess)
+            handles = build(
+                RunOptions(width=width, height=height, optimizer=optimizer), prepared, sess
+            )
             sess.run(tf1.global_variables_initializer())
             sess.run(handles.model["input"].assign(start))
             if optimizer == "adam":
@@ -386,8 +448,13 @@ def lbfgs_report(height, width, adam_iterations=200, max_lbfgs=1000):
                 if not running:
                     break
             stepper.close()
-            out.update(lbfgs_s=spent, lbfgs_iterations=it, lbfgs_final_cost=cost,
-                       lbfgs_reached=cost <= target, ratio_lbfgs_adam=spent / out["adam_s"])
+            out.update(
+                lbfgs_s=spent,
+                lbfgs_iterations=it,
+                lbfgs_final_cost=cost,
+                lbfgs_reached=cost <= target,
+                ratio_lbfgs_adam=spent / out["adam_s"],
+            )
     return out
 
 
@@ -404,32 +471,57 @@ def cli_report(iterations):
         common = ["run", "--weights", mat, "--iterations", str(iterations), "--seed", "0"]
         # the last run: the weights as the course's constants (frozen-weights mode off), to
         # show what the variables save
-        runs = (("full .mat", {}), ("cache", {}), ("cache, constant weights", {FROZEN_WEIGHTS_VAR: "0"}))
+        runs = (
+            ("full .mat", {}),
+            ("cache", {}),
+            ("cache, constant weights", {FROZEN_WEIGHTS_VAR: "0"}),
+        )
         for n, (label, extra_env) in enumerate(runs):
             out = os.path.join(tmp, "out%d" % n)
             env.pop(FROZEN_WEIGHTS_VAR, None)
-            first, total, rss, anon = run_cli(common + ["--output-dir", out], dict(env, **extra_env))
-            rows[label] = {"first_step_s": first, "total_s": total, "peak_rss_mib": rss,
-                           "peak_anon_mib": anon}
+            first, total, rss, anon = run_cli(
+                common + ["--output-dir", out], dict(env, **extra_env)
+            )
+            rows[label] = {
+                "first_step_s": first,
+                "total_s": total,
+                "peak_rss_mib": rss,
+                "peak_anon_mib": anon,
+            }
     return {"mat_size_mib": size_mb, "iterations": iterations, "runs": rows}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300x400", help="HEIGHTxWIDTH[,HEIGHTxWIDTH...]")
-    parser.add_argument("--steps", type=int, default=15,
-                        help="timed steps of each kind (after 2 warm-up), taken in turn")
-    parser.add_argument("--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=15,
+        help="timed steps of each kind (after 2 warm-up), taken in turn",
+    )
+    parser.add_argument(
+        "--cli", action="store_true", help="also time nst-course run (writes a ~550 MB file)"
+    )
     parser.add_argument("--cli-iterations", type=int, default=20)
-    parser.add_argument("--lbfgs", action="store_true",
-                        help="also time L-BFGS to Adam's cost after 200 iterations (at --lbfgs-size)")
+    parser.add_argument(
+        "--lbfgs",
+        action="store_true",
+        help="also time L-BFGS to Adam's cost after 200 iterations (at --lbfgs-size)",
+    )
     parser.add_argument("--lbfgs-size", default="150x200", help="HEIGHTxWIDTH of the L-BFGS race")
-    parser.add_argument("--torch-python", metavar="PYTHON",
-                        help="a Python that has torch, for the PyTorch eager peer (default: "
-                             "$NST_TORCH_PYTHON, else this Python if it has torch, else skipped)")
+    parser.add_argument(
+        "--torch-python",
+        metavar="PYTHON",
+        help="a Python that has torch, for the PyTorch eager peer (default: "
+        "$NST_TORCH_PYTHON, else this Python if it has torch, else skipped)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="leave the PyTorch peer out")
-    parser.add_argument("--onednn-off", action="store_true",
-                        help="also time ours and the course's graph with TF_ENABLE_ONEDNN_OPTS=0")
+    parser.add_argument(
+        "--onednn-off",
+        action="store_true",
+        help="also time ours and the course's graph with TF_ENABLE_ONEDNN_OPTS=0",
+    )
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "H", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -439,23 +531,38 @@ def main(argv=None):
 
     weights = random_vgg_weights(include_fc=False, seed=0)
     result = {
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                    "tensorflow": tf.__version__, "cpu": cpu_info()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "tensorflow": tf.__version__,
+            "cpu": cpu_info(),
+        },
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "method": "each kind in a live process of its own, one step each in turn (rotating order); "
-                  "s/step: median of --steps steps; ratios: median of the per-round ratios",
+        "s/step: median of --steps steps; ratios: median of the per-round ratios",
         "matmul_gflops": matmul_gflops(),
         "sizes": {},
     }
     cpu = result["machine"]["cpu"]
-    print("CPU: %s (%s family %s model %s), %d cores; vector extensions: %s; load average %s" % (
-        cpu["model_name"], cpu["vendor"], cpu["family"], cpu["model"], cpu["cpus"],
-        " ".join(cpu["vector_extensions"]) or "?",
-        " ".join("%.1f" % v for v in cpu["load_average_at_start"] or [])))
+    print(
+        "CPU: %s (%s family %s model %s), %d cores; vector extensions: %s; load average %s"
+        % (
+            cpu["model_name"],
+            cpu["vendor"],
+            cpu["family"],
+            cpu["model"],
+            cpu["cpus"],
+            " ".join(cpu["vector_extensions"]) or "?",
+            " ".join("%.1f" % v for v in cpu["load_average_at_start"] or []),
+        )
+    )
     print("fp32 matmul 4096^3: %.0f GFLOP/s" % result["matmul_gflops"])
     kinds = ["ours", "course", "modern_keras", "modern_tfnn"]
-    torch_python, note = (None, "PyTorch eager left out (--no-torch)") if args.no_torch else \
-        find_torch_python(args.torch_python)
+    torch_python, note = (
+        (None, "PyTorch eager left out (--no-torch)")
+        if args.no_torch
+        else find_torch_python(args.torch_python)
+    )
     if torch_python:
         kinds.append("torch_eager")
         result["torch_python"] = os.path.basename(torch_python)
@@ -464,8 +571,18 @@ def main(argv=None):
         print(note)
     if args.onednn_off:
         kinds += ["ours" + OFF, "course" + OFF]
-    header = ["size", "ours s", "course s", "TF2 s", "torch s", "ours/TF2", "ours/torch", "ours/crs",
-              "ours GF/s", "of matmul"]
+    header = [
+        "size",
+        "ours s",
+        "course s",
+        "TF2 s",
+        "torch s",
+        "ours/TF2",
+        "ours/torch",
+        "ours/crs",
+        "ours GF/s",
+        "of matmul",
+    ]
     print(("%-9s" + " %10s" * (len(header) - 1)) % tuple(header))
     for size in args.sizes.split(","):
         height, width = (int(v) for v in size.lower().split("x"))
@@ -473,20 +590,30 @@ def main(argv=None):
         med = {k: float(np.median(v)) for k, v in times.items()}
         # "modern" is the faster of the two TF2 variants: the comparison we must win.
         fastest = min(("modern_keras", "modern_tfnn"), key=med.get)
-        ratio = {k: float(np.median(np.array(times["ours"]) / np.array(times[k]))) for k in kinds[1:]}
+        ratio = {
+            k: float(np.median(np.array(times["ours"]) / np.array(times[k]))) for k in kinds[1:]
+        }
         row = {
-            "ours_s_per_step": med["ours"], "course_s_per_step": med["course"],
-            "modern_s_per_step": med[fastest], "modern_variant": fastest[len("modern_"):],
-            "modern_keras_s_per_step": med["modern_keras"], "modern_tfnn_s_per_step": med["modern_tfnn"],
-            "ratio_ours_modern": ratio[fastest], "ratio_ours_course": ratio["course"],
-            "ratio_ours_modern_keras": ratio["modern_keras"], "ratio_ours_modern_tfnn": ratio["modern_tfnn"],
-            "step_gflop": gflop, "ours_gflops": gflop / med["ours"],
+            "ours_s_per_step": med["ours"],
+            "course_s_per_step": med["course"],
+            "modern_s_per_step": med[fastest],
+            "modern_variant": fastest[len("modern_") :],
+            "modern_keras_s_per_step": med["modern_keras"],
+            "modern_tfnn_s_per_step": med["modern_tfnn"],
+            "ratio_ours_modern": ratio[fastest],
+            "ratio_ours_course": ratio["course"],
+            "ratio_ours_modern_keras": ratio["modern_keras"],
+            "ratio_ours_modern_tfnn": ratio["modern_tfnn"],
+            "step_gflop": gflop,
+            "ours_gflops": gflop / med["ours"],
             "fraction_of_matmul": gflop / med["ours"] / result["matmul_gflops"],
             "versions": infos,
             "steps": times,
         }
         if "torch_eager" in med:
-            row.update(torch_eager_s_per_step=med["torch_eager"], ratio_ours_torch=ratio["torch_eager"])
+            row.update(
+                torch_eager_s_per_step=med["torch_eager"], ratio_ours_torch=ratio["torch_eager"]
+            )
         for kind in kinds:
             if kind.endswith(OFF):
                 row["%s_s_per_step" % kind] = med[kind]
@@ -494,32 +621,73 @@ def main(argv=None):
         # the target: ours <= 0.9x PyTorch eager and <= 0.9x the fastest TF2 variant
         row["target_met"] = bool(ratio[fastest] <= 0.9 and ratio.get("torch_eager", 0.0) <= 0.9)
         result["sizes"][size] = row
-        write_json(result, args.json)  # each size as soon as it is done: a long run may be cut short
+        write_json(
+            result, args.json
+        )  # each size as soon as it is done: a long run may be cut short
         torch_s = "%10.3f" % med["torch_eager"] if "torch_eager" in med else "%10s" % "-"
         torch_r = "%10.2f" % ratio["torch_eager"] if "torch_eager" in med else "%10s" % "-"
-        print("%-9s %10.3f %10.3f %10.3f %s %10.2f %s %10.2f %10.0f %10.2f" % (
-            size, med["ours"], med["course"], med[fastest], torch_s, row["ratio_ours_modern"], torch_r,
-            row["ratio_ours_course"], row["ours_gflops"], row["fraction_of_matmul"]))
+        print(
+            "%-9s %10.3f %10.3f %10.3f %s %10.2f %s %10.2f %10.0f %10.2f"
+            % (
+                size,
+                med["ours"],
+                med["course"],
+                med[fastest],
+                torch_s,
+                row["ratio_ours_modern"],
+                torch_r,
+                row["ratio_ours_course"],
+                row["ours_gflops"],
+                row["fraction_of_matmul"],
+            )
+        )
         for kind in kinds:
             if kind.endswith(OFF):
                 print("%-9s %s: %.3f s/step, ours/it %.2f" % ("", kind, med[kind], ratio[kind]))
-        print("%-9s oneDNN: %s" % ("", ", ".join("%s %s" % (k, {True: "on", False: "off"}.get(v.get("onednn"), "?"))
-                                                 for k, v in infos.items())))
+        print(
+            "%-9s oneDNN: %s"
+            % (
+                "",
+                ", ".join(
+                    "%s %s" % (k, {True: "on", False: "off"}.get(v.get("onednn"), "?"))
+                    for k, v in infos.items()
+                ),
+            )
+        )
     result["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     if args.cli:
         result["cli"] = cli_report(args.cli_iterations)
         for label, row in result["cli"]["runs"].items():
-            print("nst-course run (%s, %d it.): first cost line %.1f s, total %.1f s, peak RSS %.0f MiB "
-                  "(private %.0f MiB)" % (label, args.cli_iterations, row["first_step_s"], row["total_s"],
-                                          row["peak_rss_mib"], row["peak_anon_mib"]))
+            print(
+                "nst-course run (%s, %d it.): first cost line %.1f s, total %.1f s, peak RSS %.0f MiB "
+                "(private %.0f MiB)"
+                % (
+                    label,
+                    args.cli_iterations,
+                    row["first_step_s"],
+                    row["total_s"],
+                    row["peak_rss_mib"],
+                    row["peak_anon_mib"],
+                )
+            )
     if args.lbfgs:
         height, width = (int(v) for v in args.lbfgs_size.lower().split("x"))
         race = result["lbfgs"] = lbfgs_report(height, width)
-        print("L-BFGS vs Adam at %s: Adam %d it. %.1f s to cost %.4g; L-BFGS %d it. %.1f s to %.4g "
-              "(%s); ratio %.2f" % (race["size"], race["adam_iterations"], race["adam_s"],
-                                    race["adam_final_cost"], race["lbfgs_iterations"], race["lbfgs_s"],
-                                    race["lbfgs_final_cost"], "reached" if race["lbfgs_reached"] else "not reached",
-                                    race["ratio_lbfgs_adam"]))
+        print(
+            "L-BFGS vs Adam at %s: Adam %d it. %.1f s to cost %.4g; L-BFGS %d it. %.1f s to %.4g "
+            "(%s); ratio %.2f"
+            % (
+                race["size"],
+                race["adam_iterations"],
+                race["adam_s"],
+                race["adam_final_cost"],
+                race["lbfgs_iterations"],
+                race["lbfgs_s"],
+                race["lbfgs_final_cost"],
+                "reached" if race["lbfgs_reached"] else "not reached",
+                race["ratio_lbfgs_adam"],
+            )
+        )
     write_json(result, args.json)
     print("wrote", os.path.relpath(args.json, ROOT))
 

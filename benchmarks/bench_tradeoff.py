@@ -38,7 +38,9 @@ def main(argv=None):
     parser.add_argument("--optimizer", default="lbfgs")
     parser.add_argument("--weights", default="random")
     parser.add_argument("--ratios", default="1e4,1e3,1e2,1e1,1,1e-1,1e-2,1e-3,1e-4,1e-5,1e-6")
-    parser.add_argument("--output", default=os.path.join(ROOT, "benchmarks", "results", "tradeoff.json"))
+    parser.add_argument(
+        "--output", default=os.path.join(ROOT, "benchmarks", "results", "tradeoff.json")
+    )
     args = parser.parse_args(argv)
 
     from nst_course.demos.engine import prepared_from_arrays, train
@@ -51,12 +53,20 @@ def main(argv=None):
     content = load_image(os.path.join(ROOT, "images", "tubingen.jpg"), args.width, args.height)
     style = load_image(os.path.join(ROOT, "images", "monet.jpg"), args.width, args.height)
     prepared = prepared_from_arrays(content, [style], weights)
-    layers = [(name, 1.0 / args.depth) for name in STYLE_LAYERS[:args.depth]]
+    layers = [(name, 1.0 / args.depth) for name in STYLE_LAYERS[: args.depth]]
 
     def final_costs(alpha, beta):
-        opts = RunOptions(width=args.width, height=args.height, iterations=args.iterations,
-                          alpha=alpha, beta=beta, style_layers=layers, seed=0,
-                          optimizer=args.optimizer, print_every=args.iterations)
+        opts = RunOptions(
+            width=args.width,
+            height=args.height,
+            iterations=args.iterations,
+            alpha=alpha,
+            beta=beta,
+            style_layers=layers,
+            seed=0,
+            optimizer=args.optimizer,
+            print_every=args.iterations,
+        )
         started = time.time()
         trained = train(opts, prepared)
         return trained.final[1], trained.final[2], time.time() - started
@@ -71,14 +81,26 @@ def main(argv=None):
         jc, js, seconds = final_costs(ALPHA, ALPHA / ratio)
         c = math.log(jc / c_only[0]) / math.log(s_only[0] / c_only[0])
         s = math.log(js / s_only[1]) / math.log(c_only[1] / s_only[1])
-        rows.append({"ratio": ratio, "J_content": jc, "J_style": js, "c": c, "s": s,
-                     "seconds": seconds})
-        print("alpha/beta %-8g J_content %-10.4g J_style %-10.4g c %5.2f s %5.2f (%.0f s)"
-              % (ratio, jc, js, c, s, seconds), flush=True)
+        rows.append(
+            {"ratio": ratio, "J_content": jc, "J_style": js, "c": c, "s": s, "seconds": seconds}
+        )
+        print(
+            "alpha/beta %-8g J_content %-10.4g J_style %-10.4g c %5.2f s %5.2f (%.0f s)"
+            % (ratio, jc, js, c, s, seconds),
+            flush=True,
+        )
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as fh:
-        json.dump({"settings": {k: v for k, v in vars(args).items() if k != "output"}, "content_only": c_only, "style_only": s_only,
-                   "rows": rows}, fh, indent=1)
+        json.dump(
+            {
+                "settings": {k: v for k, v in vars(args).items() if k != "output"},
+                "content_only": c_only,
+                "style_only": s_only,
+                "rows": rows,
+            },
+            fh,
+            indent=1,
+        )
     print("written", args.output)
 
 

@@ -40,7 +40,9 @@ def build_model(weights, height, width):
             x = tf.keras.layers.AveragePooling2D(2, 2, padding="same", name=name)(x)
             continue
         kernel, bias = weights[name + "_W"], weights[name + "_b"]
-        layer = tf.keras.layers.Conv2D(kernel.shape[3], 3, padding="same", activation="relu", name=name)
+        layer = tf.keras.layers.Conv2D(
+            kernel.shape[3], 3, padding="same", activation="relu", name=name
+        )
         x = layer(x)
         layer.set_weights([kernel, bias])
         outputs[name] = x
@@ -53,7 +55,9 @@ def build_model(weights, height, width):
 
 def build_tfnn(weights):
     """The network as a plain function of tf.nn ops: relu(conv2d + b), 2x2 average pools."""
-    layers = [(str(n), weights.get(str(n) + "_W"), weights.get(str(n) + "_b")) for n in weights["names"]]
+    layers = [
+        (str(n), weights.get(str(n) + "_W"), weights.get(str(n) + "_b")) for n in weights["names"]
+    ]
 
     def model(x):
         outputs = {}
@@ -98,7 +102,9 @@ def main():
             j_style = 0.0
             for a, target in zip(feats, style_targets):
                 _, h, w, ch = a.shape
-                j_style += 0.2 * tf.reduce_sum(tf.square(gram(a) - target)) / (4 * ch**2 * (h * w) ** 2)
+                j_style += (
+                    0.2 * tf.reduce_sum(tf.square(gram(a) - target)) / (4 * ch**2 * (h * w) ** 2)
+                )
             loss = 10 * j_content + 40 * j_style
         grad = tape.gradient(loss, image)
         opt.apply_gradients([(grad, image)])
@@ -109,8 +115,10 @@ def main():
     if len(sys.argv) > 6 and sys.argv[6] == "serve":  # bench_speed.py's interleaved timing
         from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own answer
 
-        info = {"version": "tensorflow " + tf.__version__,
-                "onednn": bool(_pywrap_util_port.IsMklEnabled())}
+        info = {
+            "version": "tensorflow " + tf.__version__,
+            "onednn": bool(_pywrap_util_port.IsMklEnabled()),
+        }
         print("ready " + json.dumps(info), flush=True)
         for line in sys.stdin:
             if line.strip() != "step":

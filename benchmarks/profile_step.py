@@ -29,8 +29,8 @@ prepare_training_process()  # as nst-course run does (nst_course.run.onednn)
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
 from nst_course.run.runner import Prepared, RunOptions, build  # noqa: E402
-from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 from nst_course.training import build_graph  # noqa: E402
+from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 
 
 def main():
@@ -48,7 +48,9 @@ def main():
     with graph.as_default(), tf1.Session(graph=graph) as sess:
         if args.graph == "ours":
             opts = RunOptions(width=args.width, height=args.height)
-            train_step = build(opts, Prepared(None, None, content, [style], weights), sess).train_step
+            train_step = build(
+                opts, Prepared(None, None, content, [style], weights), sess
+            ).train_step
         else:
             train_step = build_graph(content, style, weights=weights, sess=sess).train_step
         sess.run(tf1.global_variables_initializer())
@@ -57,11 +59,16 @@ def main():
             t = time.perf_counter()
             sess.run(train_step)
             times.append(time.perf_counter() - t)
-        print("oneDNN %s; s/step (median of 5, the first one included): %.3f" % (
-            {True: "on", False: "off"}.get(onednn_in_use(), "?"), np.median(times)))
+        print(
+            "oneDNN %s; s/step (median of 5, the first one included): %.3f"
+            % ({True: "on", False: "off"}.get(onednn_in_use(), "?"), np.median(times))
+        )
         metadata = tf1.RunMetadata()
-        sess.run(train_step, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
-                 run_metadata=metadata)
+        sess.run(
+            train_step,
+            options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
+            run_metadata=metadata,
+        )
     seconds, count, nodes = defaultdict(float), defaultdict(int), []
     for device in metadata.step_stats.dev_stats:
         for node in device.node_stats:

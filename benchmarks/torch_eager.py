@@ -90,7 +90,9 @@ def main():
         j_style = 0.0
         for a, target in zip(feats, style_targets):
             _, ch, h, w = a.shape
-            j_style = j_style + 0.2 * torch.sum((gram(a) - target) ** 2) / (4 * ch**2 * (h * w) ** 2)
+            j_style = j_style + 0.2 * torch.sum((gram(a) - target) ** 2) / (
+                4 * ch**2 * (h * w) ** 2
+            )
         loss = 10 * j_content + 40 * j_style
         loss.backward()
         opt.step()
@@ -99,9 +101,12 @@ def main():
     for _ in range(2):
         step()
     if serve:  # bench_speed.py's interleaved timing
-        info = {"version": "torch " + torch.__version__, "threads": torch.get_num_threads(),
-                "onednn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled),
-                "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+        info = {
+            "version": "torch " + torch.__version__,
+            "threads": torch.get_num_threads(),
+            "onednn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        }
         print("ready " + json.dumps(info), flush=True)
         for line in sys.stdin:
             if line.strip() != "step":

@@ -7,6 +7,7 @@ it imports nothing of the package, so any subpackage's command line may use it.
 
 import argparse
 
+
 def _int(text, minimum):
     try:
         value = int(text)
@@ -14,7 +15,8 @@ def _int(text, minimum):
         raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
     if value < minimum:
         raise argparse.ArgumentTypeError(
-            "%r must be %s" % (text, "greater than 0" if minimum == 1 else "0 or more"))
+            "%r must be %s" % (text, "greater than 0" if minimum == 1 else "0 or more")
+        )
     return value
 
 

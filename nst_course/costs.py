@@ -4,9 +4,8 @@ Shapes follow the course: activations are ``(m=1, n_H, n_W, n_C)``; ``a_C`` and 
 usually numpy arrays obtained with ``sess.run``, ``a_G`` a tensor of the graph being trained.
 """
 
-from ._tf import tf
-
 from . import registry
+from ._tf import tf
 
 tf1 = tf.compat.v1
 

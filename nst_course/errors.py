@@ -74,8 +74,9 @@ def _os_error(exc):
     if isinstance(exc, NotADirectoryError):
         return "a part of the path is a file, not a directory%s; choose another path" % of
     if exc.errno == errno.ENOSPC:
-        return ("no space left on the device%s; free some space or choose another "
-                "--output-dir" % (" writing %s" % name if name is not None else ""))
+        return "no space left on the device%s; free some space or choose another --output-dir" % (
+            " writing %s" % name if name is not None else ""
+        )
     if exc.errno == errno.EROFS:
         return "read-only file system%s; choose another --output-dir" % of
     reason = exc.strerror or _first_line(exc) or type(exc).__name__
@@ -90,8 +91,10 @@ def _tensorflow_error(exc):
     name = type(exc).__name__
     message = _first_line(getattr(exc, "message", None) or exc)
     if name == "ResourceExhaustedError":
-        return ("out of memory in TensorFlow (%s); try a smaller --width/--height or fewer "
-                "style images" % message)
+        return (
+            "out of memory in TensorFlow (%s); try a smaller --width/--height or fewer "
+            "style images" % message
+        )
     return "TensorFlow failed (%s: %s); run again with --debug for details" % (name, message)
 
 
@@ -106,8 +109,10 @@ def describe(exc):
         return tf_line
     if isinstance(exc, OSError):
         return _os_error(exc)
-    return ("unexpected error (%s: %s); run again with --debug to see where, and report it"
-            % (type(exc).__name__, _first_line(exc)))
+    return "unexpected error (%s: %s); run again with --debug to see where, and report it" % (
+        type(exc).__name__,
+        _first_line(exc),
+    )
 
 
 def exit_status(exc):

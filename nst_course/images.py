@@ -131,19 +131,22 @@ def _check_readable(path):
     if os.path.isdir(path):
         raise ImageError("%s is a directory, not an image file; give the image's path" % path)
     if not os.path.isfile(path):  # a pipe or a device: reading it could block forever
-        raise ImageError("%s is not a regular file (a pipe or a device?); give an image file"
-                         % path)
+        raise ImageError(
+            "%s is not a regular file (a pipe or a device?); give an image file" % path
+        )
     try:
         with open(path, "rb") as fh:
             first = fh.read(1)
     except PermissionError:
-        raise ImageError("cannot read image %s: permission denied; check the file's "
-                         "permissions" % path) from None
+        raise ImageError(
+            "cannot read image %s: permission denied; check the file's permissions" % path
+        ) from None
     except OSError as exc:
         raise _open_error(path, exc) from None
     if not first:
-        raise ImageError("image %s is an empty file; give a JPEG, PNG, GIF, BMP, TIFF or "
-                         "WebP image" % path)
+        raise ImageError(
+            "image %s is an empty file; give a JPEG, PNG, GIF, BMP, TIFF or WebP image" % path
+        )
 
 
 def _to_rgb(img):
@@ -197,8 +200,10 @@ def load_image(path, width=None, height=None, max_pixels=MAX_PIXELS, min_side=MI
         try:
             img = Image.open(path)
         except UnidentifiedImageError:
-            raise ImageError("%s is not an image that can be read (JPEG, PNG, GIF, BMP, TIFF, "
-                             "WebP ...); give an image file" % path) from None
+            raise ImageError(
+                "%s is not an image that can be read (JPEG, PNG, GIF, BMP, TIFF, "
+                "WebP ...); give an image file" % path
+            ) from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise _open_error(path, exc) from None
         with img:
@@ -206,11 +211,13 @@ def load_image(path, width=None, height=None, max_pixels=MAX_PIXELS, min_side=MI
             if max_pixels is not None and w * h > max_pixels:
                 raise ImageError(
                     "image %s is %dx%d = %d pixels, above the limit of %d; shrink it or pass "
-                    "--max-pixels %d" % (path, w, h, w * h, max_pixels, w * h))
+                    "--max-pixels %d" % (path, w, h, w * h, max_pixels, w * h)
+                )
             if min(w, h) < min_side:
                 raise ImageError(
                     "image %s is only %dx%d pixels; images must be at least %dx%d (the network "
-                    "halves them five times)" % (path, w, h, min_side, min_side))
+                    "halves them five times)" % (path, w, h, min_side, min_side)
+                )
             try:
                 img.seek(0)  # the first frame of an animation
                 img.load()
@@ -220,9 +227,13 @@ def load_image(path, width=None, height=None, max_pixels=MAX_PIXELS, min_side=MI
                     oriented = img
                 rgb = _to_rgb(oriented)
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ImageError("image %s is damaged or truncated (%s); export or download it "
-                                 "again" % (path, reason)) from None
+                reason = (
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                )
+                raise ImageError(
+                    "image %s is damaged or truncated (%s); export or download it "
+                    "again" % (path, reason)
+                ) from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved_limit
     if width is not None and height is not None and rgb.size != (width, height):

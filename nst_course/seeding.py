@@ -22,8 +22,9 @@ Outside the block TensorFlow behaves exactly as usual.
 import contextlib
 import threading
 
-from . import _tf  # noqa: F401  (graph mode, as everywhere in the package)
 from tensorflow.python.framework import ops, random_seed
+
+from . import _tf  # noqa: F401  (graph mode, as everywhere in the package)
 
 _lock = threading.Lock()
 

@@ -14,9 +14,9 @@ import os
 from collections import namedtuple
 
 import numpy as np
-from ._tf import tf
 
 from . import registry
+from ._tf import tf
 from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
 from .costs import compute_content_cost, compute_style_cost, total_cost
 from .images import save_image
@@ -32,13 +32,24 @@ NSTGraph = namedtuple("NSTGraph", "model J J_content J_style train_step")
 def _default_session(sess):
     sess = sess or tf1.get_default_session()
     if sess is None:
-        raise RuntimeError("no session: pass sess= or create tf.compat.v1.InteractiveSession() first")
+        raise RuntimeError(
+            "no session: pass sess= or create tf.compat.v1.InteractiveSession() first"
+        )
     return sess
 
 
-def build_graph(content_image, style_image, weights=None, sess=None, alpha=10, beta=40,
-                learning_rate=2.0, style_layers=STYLE_LAYERS, content_layer=CONTENT_LAYER,
-                pooling="avg"):
+def build_graph(
+    content_image,
+    style_image,
+    weights=None,
+    sess=None,
+    alpha=10,
+    beta=40,
+    learning_rate=2.0,
+    style_layers=STYLE_LAYERS,
+    content_layer=CONTENT_LAYER,
+    pooling="avg",
+):
     """Build the whole style-transfer graph the course's way and return its handles.
 
     Arguments:
@@ -63,8 +74,7 @@ def build_graph(content_image, style_image, weights=None, sess=None, alpha=10, b
             "content image %s and style image %s must have the same shape"
             % (np.shape(content_image), np.shape(style_image))
         )
-    model = build_vgg(load_weights(weights),
-                      height=n_H, width=n_W, pooling=pooling)
+    model = build_vgg(load_weights(weights), height=n_H, width=n_W, pooling=pooling)
     with sess.as_default():
         sess.run(model["input"].assign(content_image))
         out = model[content_layer]
@@ -108,8 +118,15 @@ def _handles(sess, handles):
     return NSTGraph(train_step=train_step, **found)
 
 
-def model_nn(sess, input_image, num_iterations=200, handles=None, output_dir=None, print_every=20,
-             progress=False):
+def model_nn(
+    sess,
+    input_image,
+    num_iterations=200,
+    handles=None,
+    output_dir=None,
+    print_every=20,
+    progress=False,
+):
     """Run the optimisation: the course's ``model_nn``.
 
     Initialises the variables, assigns ``input_image`` (1, n_H, n_W, 3) to ``model['input']``,

@@ -10,9 +10,9 @@ connected layers are not used.
 """
 
 import numpy as np
-from ._tf import tf
 
 from . import registry
+from ._tf import tf
 from .config import CONFIG
 from .weights.model import expected_names, validate
 
@@ -52,8 +52,10 @@ def initialize_weights(sess):
     for var in sess.graph.get_collection(WEIGHT_VARIABLES):
         entry = registry.lookup(sess.graph, "weight_feed:" + var.name)
         if entry is None or entry[2] is None:
-            raise RuntimeError("the weight values of this graph were released; "
-                               "initialize_weights must come before release_weight_values")
+            raise RuntimeError(
+                "the weight values of this graph were released; "
+                "initialize_weights must come before release_weight_values"
+            )
         initializer, feed, value = entry
         initializers.append(initializer)
         feeds[feed] = value
@@ -84,8 +86,12 @@ def _conv2d_relu(prev_layer, kernel, bias, name, weights_as="constant"):
 def _pool(prev_layer, pooling, name):
     """2x2 pooling with stride 2, SAME padding; 'avg' is the course's choice."""
     if pooling == "avg":
-        return tf.nn.avg_pool2d(prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name)
-    return tf.nn.max_pool2d(prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name)
+        return tf.nn.avg_pool2d(
+            prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name
+        )
+    return tf.nn.max_pool2d(
+        prev_layer, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME", name=name
+    )
 
 
 def pool_name(block, pooling="avg"):
@@ -93,8 +99,15 @@ def pool_name(block, pooling="avg"):
     return "%spool%d" % (pooling, block)
 
 
-def build_vgg(weights, height=None, width=None, pooling="avg", input_variable=None,
-              weights_as="constant", upto=None):
+def build_vgg(
+    weights,
+    height=None,
+    width=None,
+    pooling="avg",
+    input_variable=None,
+    weights_as="constant",
+    upto=None,
+):
     """Build the network from :class:`~nst_course.weights.VGGWeights` in the default graph.
 
     The graph follows the file's own layer list (names and types) up to pool5, so VGG-19 and

@@ -55,8 +55,14 @@ def random_image(height, width, seed=0):
     """An 8-bit RGB image with structure (gradients + noise), shape (height, width, 3)."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width]
-    base = np.stack([x * 255.0 / max(width - 1, 1), y * 255.0 / max(height - 1, 1),
-                     np.full((height, width), 128.0)], axis=-1)
+    base = np.stack(
+        [
+            x * 255.0 / max(width - 1, 1),
+            y * 255.0 / max(height - 1, 1),
+            np.full((height, width), 128.0),
+        ],
+        axis=-1,
+    )
     return np.clip(base + rng.normal(0, 30, base.shape), 0, 255).astype(np.uint8)
 
 
@@ -85,9 +91,15 @@ def jupyter_path(tmp_path_factory):
     jupyter = tmp_path_factory.mktemp("jupyter")
     spec = jupyter / "kernels" / NOTEBOOK_KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nst-course tests", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "nst-course tests",
+                "language": "python",
+            }
+        )
+    )
     return str(jupyter)
 
 
@@ -98,15 +110,23 @@ def execute_notebook(nb, cwd, jupyter, env=None, allow_errors=False, timeout=300
     are inline. Returns ``nb``."""
     import nbclient
 
-    env = {"JUPYTER_PATH": str(jupyter), "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-           **(env or {})}
+    env = {
+        "JUPYTER_PATH": str(jupyter),
+        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        **(env or {}),
+    }
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
-        nbclient.NotebookClient(nb, kernel_name=NOTEBOOK_KERNEL, timeout=timeout,
-                                allow_errors=allow_errors,
-                                resources={"metadata": {"path": str(cwd)}}).execute()
+        nbclient.NotebookClient(
+            nb,
+            kernel_name=NOTEBOOK_KERNEL,
+            timeout=timeout,
+            allow_errors=allow_errors,
+            resources={"metadata": {"path": str(cwd)}},
+        ).execute()
     finally:
         for name, value in saved.items():
             if value is None:

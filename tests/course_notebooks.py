@@ -256,8 +256,13 @@ def _md(text):
 
 
 def _code(text, count=None, output=None):
-    cell = {"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": [],
-            "source": text.splitlines(keepends=True)}
+    cell = {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": {},
+        "outputs": [],
+        "source": text.splitlines(keepends=True),
+    }
     if output is not None:  # an output the learner's run left in the notebook
         cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": [output]}]
     return cell
@@ -287,10 +292,18 @@ def course_notebook(version, unfinished=None, iterations=None):
         STYLE_COST,
         pick(TOTAL, "total_cost", "done"),
         TOTAL_TEST,
-    ] + [cell.format(semi=semi, iterations="" if iterations is None
-                     else ", num_iterations = %d" % iterations) for cell in TRAINING]
-    cells = [_md("# Neural Style Transfer: a learner's copy (test notebook, %s form)\n\n"
-                 "Written for the tests of `nst-course port`." % version)]
+    ] + [
+        cell.format(
+            semi=semi, iterations="" if iterations is None else ", num_iterations = %d" % iterations
+        )
+        for cell in TRAINING
+    ]
+    cells = [
+        _md(
+            "# Neural Style Transfer: a learner's copy (test notebook, %s form)\n\n"
+            "Written for the tests of `nst-course port`." % version
+        )
+    ]
     for k, text in enumerate(code, start=1):
         # an old output, as a learner's saved notebook has: it must survive the port
         output = "J_content = 6.76559\n" if text == CONTENT_TEST else None
@@ -299,10 +312,12 @@ def course_notebook(version, unfinished=None, iterations=None):
             cells.append(_md("**Expected Output**: J_content = 6.76559"))
     return {
         "cells": cells,
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                    "name": "python3"},
-                     "language_info": {"name": "python", "version": "3.6.0"}},
-        "nbformat": 4, "nbformat_minor": 2,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python", "version": "3.6.0"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 2,
     }
 
 
@@ -321,7 +336,8 @@ def as_script(nb):
         if cell["cell_type"] == "markdown":
             parts.append("\n".join("# " + line for line in text.splitlines()) + "\n")
         else:
-            text = text.replace("%matplotlib inline",
-                                "get_ipython().run_line_magic('matplotlib', 'inline')")
+            text = text.replace(
+                "%matplotlib inline", "get_ipython().run_line_magic('matplotlib', 'inline')"
+            )
             parts.append("\n# In[%s]:\n\n\n%s\n" % (cell.get("execution_count") or " ", text))
     return "\n\n".join(parts)

@@ -33,15 +33,17 @@ LAYER_STYLE = """def compute_layer_style_cost(a_S, a_G):
 
 # the classic mistake: reshaping straight to (n_C, n_H*n_W), no transpose
 LAYER_STYLE_NO_TRANSPOSE = LAYER_STYLE.replace(
-    "tf.transpose(tf.reshape(a_S, [n_H * n_W, n_C]))", "tf.reshape(a_S, [n_C, n_H * n_W])").replace(
-    "tf.transpose(tf.reshape(a_G, [n_H * n_W, n_C]))", "tf.reshape(a_G, [n_C, n_H * n_W])")
+    "tf.transpose(tf.reshape(a_S, [n_H * n_W, n_C]))", "tf.reshape(a_S, [n_C, n_H * n_W])"
+).replace("tf.transpose(tf.reshape(a_G, [n_H * n_W, n_C]))", "tf.reshape(a_G, [n_C, n_H * n_W])")
 
 TOTAL = """def total_cost(J_content, J_style, alpha = 10, beta = 40):
     J = alpha * J_content + beta * J_style
     return J
 """
 
-TOTAL_SWAPPED = TOTAL.replace("alpha * J_content + beta * J_style", "beta * J_content + alpha * J_style")
+TOTAL_SWAPPED = TOTAL.replace(
+    "alpha * J_content + beta * J_style", "beta * J_content + alpha * J_style"
+)
 
 MODEL_NN = """def model_nn(sess, input_image, num_iterations = 200):
     sess.run(tf.global_variables_initializer())
@@ -60,9 +62,20 @@ MODEL_NN = """def model_nn(sess, input_image, num_iterations = 200):
     return generated_image
 """
 
-GRADED = ("compute_content_cost", "gram_matrix", "compute_layer_style_cost", "total_cost", "model_nn")
-CORRECT = {"compute_content_cost": CONTENT, "gram_matrix": GRAM, "compute_layer_style_cost": LAYER_STYLE,
-           "total_cost": TOTAL, "model_nn": MODEL_NN}
+GRADED = (
+    "compute_content_cost",
+    "gram_matrix",
+    "compute_layer_style_cost",
+    "total_cost",
+    "model_nn",
+)
+CORRECT = {
+    "compute_content_cost": CONTENT,
+    "gram_matrix": GRAM,
+    "compute_layer_style_cost": LAYER_STYLE,
+    "total_cost": TOTAL,
+    "model_nn": MODEL_NN,
+}
 
 
 def python_file(functions=None, imports=IMPORTS):
@@ -75,20 +88,31 @@ def notebook(functions=None, imports=IMPORTS, extra_cells=()):
     """A notebook in the course's form: an import cell, a '# GRADED FUNCTION: name' cell per
     function followed by a test cell, and ``extra_cells``."""
     code = dict(CORRECT, **(functions or {}))
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Art generation"]},
-             _cell("%matplotlib inline\n" + imports)]
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Art generation"]},
+        _cell("%matplotlib inline\n" + imports),
+    ]
     for name in GRADED:
         cells.append(_cell("# GRADED FUNCTION: %s\n\n%s" % (name, code[name])))
-        cells.append(_cell("print(%s)  # the notebook's own test cell: never run by the grader\n"
-                           "raise SystemExit('a test cell ran')" % name))
+        cells.append(
+            _cell(
+                "print(%s)  # the notebook's own test cell: never run by the grader\n"
+                "raise SystemExit('a test cell ran')" % name
+            )
+        )
     cells += [_cell(text) for text in extra_cells]
     document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(document, indent=1).encode("utf-8")
 
 
 def _cell(text):
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": text.splitlines(True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": text.splitlines(True),
+    }
 
 
 def contained(port, other, gradebook, secret):
@@ -96,8 +120,9 @@ def contained(port, other, gradebook, secret):
     deletes its working folder, opens a socket, reads other people's files, forks 200
     sleeping processes, kills its parent and everything it can, calls sys.exit. Each function
     reports what happened in the error it raises (the hint)."""
-    return python_file({
-        "compute_content_cost": """def compute_content_cost(a_C, a_G):
+    return python_file(
+        {
+            "compute_content_cost": """def compute_content_cost(a_C, a_G):
     import shutil, socket
     for name in os.listdir('.'):
         shutil.rmtree(name) if os.path.isdir(name) else os.remove(name)
@@ -106,8 +131,9 @@ def contained(port, other, gradebook, secret):
         raise RuntimeError('NET-OPEN')
     except OSError as exc:
         raise RuntimeError('NET-BLOCKED %%s' %% type(exc).__name__)
-""" % port,
-        "gram_matrix": """def gram_matrix(A):
+"""
+            % port,
+            "gram_matrix": """def gram_matrix(A):
     seen = []
     for label, path in (('other', %r), ('gradebook', %r), ('secret', %r)):
         try:
@@ -116,8 +142,9 @@ def contained(port, other, gradebook, secret):
         except OSError as exc:
             seen.append('%%s:%%s' %% (label, type(exc).__name__))
     raise RuntimeError('READS ' + ' '.join(seen))
-""" % (other, gradebook, secret),
-        "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
+"""
+            % (other, gradebook, secret),
+            "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
     import time
     forked = 0
     try:
@@ -130,7 +157,7 @@ def contained(port, other, gradebook, secret):
         raise RuntimeError('FORKS %d then %s' % (forked, type(exc).__name__))
     raise RuntimeError('FORKS %d' % forked)
 """,
-        "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
+            "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
     import signal
     for target in (os.getppid(), -1):
         try:
@@ -139,51 +166,57 @@ def contained(port, other, gradebook, secret):
             pass
     return alpha * J_content + beta * J_style
 """,
-        "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
+            "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
     import sys
     sys.exit(3)
 """,
-    })
+        }
+    )
 
 
 def crashing(big_file_mb=200):
     """A submission whose functions end the child: os._exit, an endless loop, a 6 GB
     allocation, a file larger than the limit, and one correct function."""
-    return python_file({
-        "gram_matrix": """def gram_matrix(A):
+    return python_file(
+        {
+            "gram_matrix": """def gram_matrix(A):
     os._exit(3)
 """,
-        "compute_content_cost": """def compute_content_cost(a_C, a_G):
+            "compute_content_cost": """def compute_content_cost(a_C, a_G):
     while True:
         pass
 """,
-        "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
+            "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
     hog = np.ones(6 * 2**30 // 8)
     return float(hog[0])
 """,
-        "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
+            "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
     with open('big.bin', 'wb') as handle:
         for _ in range(%d):
             handle.write(b'x' * 2**20)
     raise RuntimeError('wrote it all')
-""" % big_file_mb,
-    })
+"""
+            % big_file_mb,
+        }
+    )
 
 
 def cheating():
     """Uses the package's solution (openly, hidden, or by name), and boasts on stdout."""
-    return python_file({
-        "compute_content_cost": "from nst_course.costs import compute_content_cost\n",
-        "gram_matrix": """def gram_matrix(A):
+    return python_file(
+        {
+            "compute_content_cost": "from nst_course.costs import compute_content_cost\n",
+            "gram_matrix": """def gram_matrix(A):
     solution = __import__('nst_' + 'course.co' + 'sts', fromlist=['x'])
     return solution.gram_matrix(A)
 """,
-        "compute_layer_style_cost": "compute_layer_style_cost = compute_layer_style_cost\n",
-        "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
+            "compute_layer_style_cost": "compute_layer_style_cost = compute_layer_style_cost\n",
+            "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
     import json, sys
     print('All tests passed')
     print(json.dumps({'function': 'total_cost', 'observations': {}}))
     sys.stdout.flush()
     return 0.0
 """,
-    })
+        }
+    )

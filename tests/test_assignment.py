@@ -13,8 +13,7 @@ import sys
 
 import pytest
 
-from nst_course.grading import POINTS
-from nst_course.grading import assignment
+from nst_course.grading import POINTS, assignment
 
 from .conftest import ROOT, cli_env, execute_notebook
 
@@ -51,17 +50,28 @@ def test_the_committed_student_notebook_is_what_the_source_gives(tmp_path):
     fresh = tmp_path / "student.ipynb"
     assert assignment.generate(SOURCE, str(fresh)) is False  # it was written
     assert fresh.read_text(encoding="utf-8") == open(STUDENT, encoding="utf-8").read(), (
-        "notebooks/student is out of date: run python -m nst_course.grading.assignment")
-    done = subprocess.run([sys.executable, "-m", "nst_course.grading.assignment", SOURCE, STUDENT,
-                           "--check"], env=cli_env(), capture_output=True, text=True, timeout=120)
+        "notebooks/student is out of date: run python -m nst_course.grading.assignment"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "nst_course.grading.assignment", SOURCE, STUDENT, "--check"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "up to date" in done.stdout
 
 
 def test_check_mode_reports_a_stale_notebook(tmp_path):
     stale = tmp_path / "student.ipynb"
     stale.write_text("{}", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "nst_course.grading.assignment", SOURCE, str(stale),
-                           "--check"], env=cli_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "nst_course.grading.assignment", SOURCE, str(stale), "--check"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "OUT OF DATE" in done.stdout
     assert stale.read_text(encoding="utf-8") == "{}"
 
@@ -92,19 +102,25 @@ def test_the_student_notebook_looks_like_the_course():
 
 
 def test_grade_cells_carry_the_points_table():
-    graded = {nbgrader(c)["grade_id"]: nbgrader(c)["points"] for c in cells(SOURCE)
-              if nbgrader(c).get("grade")}
+    graded = {
+        nbgrader(c)["grade_id"]: nbgrader(c)["points"]
+        for c in cells(SOURCE)
+        if nbgrader(c).get("grade")
+    }
     assert graded == {"test_" + name: points for name, points in POINTS.items()}
     solutions = [nbgrader(c)["grade_id"] for c in cells(SOURCE) if nbgrader(c).get("solution")]
     assert solutions == list(POINTS)
 
 
-@pytest.mark.parametrize("source, error", [
-    ("x = 1\n### BEGIN SOLUTION\ny = 2\n", "never closed"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
-    ("### END SOLUTION\n", "without"),
-    ("### BEGIN SOLUTION\nfor i in range(3):\n    pass\n### END SOLUTION\n", "no placeholder"),
-])
+@pytest.mark.parametrize(
+    "source, error",
+    [
+        ("x = 1\n### BEGIN SOLUTION\ny = 2\n", "never closed"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
+        ("### END SOLUTION\n", "without"),
+        ("### BEGIN SOLUTION\nfor i in range(3):\n    pass\n### END SOLUTION\n", "no placeholder"),
+    ],
+)
 def test_bad_source_regions_are_clear_errors(source, error):
     with pytest.raises(assignment.AssignmentError, match=error):
         assignment.student_source(source)
@@ -128,9 +144,18 @@ def test_the_released_notebook_runs_to_the_first_check(tmp_path, tiny_mat, jupyt
     nb.cells = nb.cells[: first + 1]
     workdir = tmp_path / "student"
     workdir.mkdir()
-    execute_notebook(nb, workdir, jupyter_path, {
-        "NST_NOTEBOOK_WIDTH": "40", "NST_NOTEBOOK_HEIGHT": "32", "NST_VGG_MODEL": tiny_mat,
-        "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"), "TF_CPP_MIN_LOG_LEVEL": "2"})
+    execute_notebook(
+        nb,
+        workdir,
+        jupyter_path,
+        {
+            "NST_NOTEBOOK_WIDTH": "40",
+            "NST_NOTEBOOK_HEIGHT": "32",
+            "NST_VGG_MODEL": tiny_mat,
+            "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        },
+    )
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     check = nb.cells[first]

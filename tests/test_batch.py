@@ -21,10 +21,27 @@ from .conftest import cli_env, random_image
 
 W, H = 40, 32
 #: What `nst-course run --iterations 2 --save-every 1` writes.
-RUN_FILES = {"0.png", "1.png", "costs.csv", "costs.png", "generated_image.jpg", "progress.gif",
-             "summary.png"}
-COMMON = ["--width", str(W), "--height", str(H), "--iterations", "2", "--save-every", "1",
-          "--print-every", "1"]
+RUN_FILES = {
+    "0.png",
+    "1.png",
+    "costs.csv",
+    "costs.png",
+    "generated_image.jpg",
+    "progress.gif",
+    "summary.png",
+}
+COMMON = [
+    "--width",
+    str(W),
+    "--height",
+    str(H),
+    "--iterations",
+    "2",
+    "--save-every",
+    "1",
+    "--print-every",
+    "1",
+]
 
 
 def batch_env(threads=1):
@@ -34,8 +51,13 @@ def batch_env(threads=1):
 
 
 def nst(*args, timeout=600, env=None):
-    return subprocess.run([sys.executable, "-m", "nst_course", *map(str, args)], env=env or cli_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nst_course", *map(str, args)],
+        env=env or cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +79,17 @@ def last_costs(directory):
 
 
 def test_manifest_on_the_default_cluster_then_resume(pictures, tiny_mat, tmp_path):
-    manifest = write_manifest(pictures / "six.csv", [
-        "a.png,s.png,0,", "b.png,s.png,1,", "a.png,t.png,2,", "b.png,t.png,3,",
-        "a.png,missing.png,4,", '"b.png","s.png,t.png",5,blend'])
+    manifest = write_manifest(
+        pictures / "six.csv",
+        [
+            "a.png,s.png,0,",
+            "b.png,s.png,1,",
+            "a.png,t.png,2,",
+            "b.png,t.png,3,",
+            "a.png,missing.png,4,",
+            '"b.png","s.png,t.png",5,blend',
+        ],
+    )
     out = tmp_path / "out"
     first = nst("batch", manifest, "--out", out, "--weights", tiny_mat, *COMMON)
     assert first.returncode == 1, first.stderr
@@ -68,13 +98,16 @@ def test_manifest_on_the_default_cluster_then_resume(pictures, tiny_mat, tmp_pat
     rows = read_results(out / "results.csv")
     assert [r["id"] for r in rows] == ["a_s", "b_s", "a_t", "b_t", "a_missing", "blend"]
     assert [r["status"] for r in rows] == ["done"] * 4 + ["failed", "done"]
-    assert rows[4]["error"].startswith("file or directory not found: ") and \
-        rows[4]["error"].endswith("missing.png; check the path")
+    assert rows[4]["error"].startswith("file or directory not found: ") and rows[4][
+        "error"
+    ].endswith("missing.png; check the path")
     assert rows[5]["style"] == "%s,%s" % (pictures / "s.png", pictures / "t.png")
     for row in rows[:4] + rows[5:]:
         folder = out / row["id"]
         assert {n for n in os.listdir(folder) if not n.startswith(".")} == RUN_FILES
-        assert [float(row[k]) for k in ("total", "content_cost", "style_cost")] == last_costs(folder)
+        assert [float(row[k]) for k in ("total", "content_cost", "style_cost")] == last_costs(
+            folder
+        )
     assert not (out / "a_missing" / MARKER).exists()
     # the contact sheet: 2 contents + a header row, 4 styles (s, t, missing, s+t) + a header
     # column, cells of 1.8 x (1.8 + 0.25) inches at 100 dpi
@@ -86,8 +119,22 @@ def test_manifest_on_the_default_cluster_then_resume(pictures, tiny_mat, tmp_pat
     from nst_course.batch.cluster import default_split
 
     single = tmp_path / "single"
-    run = nst("run", "--content", pictures / "b.png", "--style", pictures / "s.png", "--seed", 1,
-              "--weights", tiny_mat, "--output-dir", single, "--quiet", *COMMON, env=batch_env(default_split()[1]))
+    run = nst(
+        "run",
+        "--content",
+        pictures / "b.png",
+        "--style",
+        pictures / "s.png",
+        "--seed",
+        1,
+        "--weights",
+        tiny_mat,
+        "--output-dir",
+        single,
+        "--quiet",
+        *COMMON,
+        env=batch_env(default_split()[1]),
+    )
     assert run.returncode == 0, run.stderr
     assert set(os.listdir(single)) == RUN_FILES
     for name in sorted(RUN_FILES):
@@ -97,15 +144,18 @@ def test_manifest_on_the_default_cluster_then_resume(pictures, tiny_mat, tmp_pat
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/*")}
     again = nst("batch", manifest, "--out", out, "--weights", tiny_mat, *COMMON)
     assert again.returncode == 1, again.stderr
-    assert [r["status"] for r in read_results(out / "results.csv")] == \
-        ["skipped"] * 4 + ["failed", "skipped"]
+    assert [r["status"] for r in read_results(out / "results.csv")] == ["skipped"] * 4 + [
+        "failed",
+        "skipped",
+    ]
     assert "4 done" not in again.stdout and "5 skipped, 1 failed" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/*")} == stamps
 
 
 def test_bad_rows_are_refused_before_any_work(pictures, tmp_path):
-    manifest = write_manifest(pictures / "bad.csv", [
-        "a.png,s.png,abc,", "a.png,s.png,1,ok", "b.png,s.png,2,ok"])
+    manifest = write_manifest(
+        pictures / "bad.csv", ["a.png,s.png,abc,", "a.png,s.png,1,ok", "b.png,s.png,2,ok"]
+    )
     out = tmp_path / "out"
     result = nst("batch", manifest, "--out", out, "--width", 20, *COMMON[2:])
     assert result.returncode == 2
@@ -122,9 +172,14 @@ def test_bad_rows_are_refused_before_any_work(pictures, tmp_path):
     result = nst("batch", manifest, "--out", out, "--width", 20, "--skip-invalid", *COMMON[2:])
     assert result.returncode == 1, result.stderr
     rows = read_results(out / "results.csv")
-    assert [(r["id"], r["status"]) for r in rows] == [("invalid-1", "skipped"), ("ok", "skipped"),
-                                                      ("invalid-3", "skipped")]
-    assert rows[0]["error"] == "invalid (bad.csv line 2): argument --seed: 'abc' is not a whole number"
+    assert [(r["id"], r["status"]) for r in rows] == [
+        ("invalid-1", "skipped"),
+        ("ok", "skipped"),
+        ("invalid-3", "skipped"),
+    ]
+    assert (
+        rows[0]["error"] == "invalid (bad.csv line 2): argument --seed: 'abc' is not a whole number"
+    )
     unknown = write_manifest(pictures / "unknown.csv", ["a.png,s.png,3"], "content,style,colour")
     result = nst("batch", unknown, "--out", out)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
@@ -140,23 +195,34 @@ def test_a_column_per_run_option(pictures, tiny_mat):
     sub = [a for a in build_parser()._actions if hasattr(a, "choices") and a.choices][0]
     run_parser = sub.choices["run"]
     actions = run_option_actions(run_parser)
-    manifest = write_manifest(pictures / "columns.csv", [
-        "a.png,s.png,lbfgs,0.5,yes,conv1_1:1", "a.png,\"s.png,t.png\",,,no,"],
-        "content,style,optimizer,tv-weight,preserve_colors,style-layers")
+    manifest = write_manifest(
+        pictures / "columns.csv",
+        ["a.png,s.png,lbfgs,0.5,yes,conv1_1:1", "a.png,\"s.png,t.png\",,,no,"],
+        "content,style,optimizer,tv-weight,preserve_colors,style-layers",
+    )
     jobs, errors = manifest_jobs(str(manifest), actions, run_defaults(run_parser), "out")
     assert errors == []
     first, second = (job.options for job in jobs)
-    assert (first.optimizer, first.tv_weight, first.preserve_colors, first.style_layers) == \
-        ("lbfgs", 0.5, True, [("conv1_1", 1.0)])
-    assert (second.optimizer, second.tv_weight, second.preserve_colors, second.iterations) == \
-        ("adam", 0.0, False, 200)
+    assert (first.optimizer, first.tv_weight, first.preserve_colors, first.style_layers) == (
+        "lbfgs",
+        0.5,
+        True,
+        [("conv1_1", 1.0)],
+    )
+    assert (second.optimizer, second.tv_weight, second.preserve_colors, second.iterations) == (
+        "adam",
+        0.0,
+        False,
+        200,
+    )
     assert second.style == [str(pictures / "s.png"), str(pictures / "t.png")]
     assert [job.id for job in jobs] == ["a_s", "a_s+t"]
 
 
 def _start(args, env):
-    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
 
 
 def _stop(proc):
@@ -176,8 +242,22 @@ def test_an_existing_cluster_with_a_worker_killed_mid_batch(pictures, tiny_mat, 
     dask = os.path.join(os.path.dirname(sys.executable), "dask")
     env = batch_env()
     address_file = tmp_path / "scheduler.json"
-    procs = [_start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", address_file], env)]
+    procs = [
+        _start(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                address_file,
+            ],
+            env,
+        )
+    ]
     try:
         deadline = time.time() + 120
         while not address_file.exists() and time.time() < deadline:
@@ -187,15 +267,49 @@ def test_an_existing_cluster_with_a_worker_killed_mid_batch(pictures, tiny_mat, 
         time.sleep(0.5)
         address = json.loads(address_file.read_text())["address"]
         for _ in range(2):
-            procs.append(_start([dask, "worker", address, "--nthreads", "1", "--no-nanny",
-                                 "--host", "127.0.0.1", "--no-dashboard"], env))
-        options = dict(width=W, height=H, iterations=2, save_every=1, print_every=1,
-                       weights=tiny_mat, alpha=10.0, beta=40.0, learning_rate=2.0,
-                       noise_ratio=0.6, init="noise", require_pretrained=False,
-                       max_pixels=10 ** 6)
-        jobs = [Job("job%02d" % k, SimpleNamespace(content=str(pictures / "a.png"),
-                                                   style=[str(pictures / "s.png")], seed=k,
-                                                   **options)) for k in range(20)]
+            procs.append(
+                _start(
+                    [
+                        dask,
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                    ],
+                    env,
+                )
+            )
+        options = dict(
+            width=W,
+            height=H,
+            iterations=2,
+            save_every=1,
+            print_every=1,
+            weights=tiny_mat,
+            alpha=10.0,
+            beta=40.0,
+            learning_rate=2.0,
+            noise_ratio=0.6,
+            init="noise",
+            require_pretrained=False,
+            max_pixels=10**6,
+        )
+        jobs = [
+            Job(
+                "job%02d" % k,
+                SimpleNamespace(
+                    content=str(pictures / "a.png"),
+                    style=[str(pictures / "s.png")],
+                    seed=k,
+                    **options,
+                ),
+            )
+            for k in range(20)
+        ]
         from distributed import Client
 
         with Client(address, timeout="60s") as client:
@@ -210,26 +324,47 @@ def test_an_existing_cluster_with_a_worker_killed_mid_batch(pictures, tiny_mat, 
         assert sorted(r.id for r in results) == sorted(j.id for j in jobs)  # each exactly once
         assert {r.status for r in results} == {"done"}, [r.error for r in results]
         for job in jobs:
-            assert {n for n in os.listdir(tmp_path / "out" / job.id)
-                    if not n.startswith(".")} == RUN_FILES
+            assert {
+                n for n in os.listdir(tmp_path / "out" / job.id) if not n.startswith(".")
+            } == RUN_FILES
         assert {r.worker["loads"] for r in results} == {1}
         survivor = [r.worker["rss"] for r in results if r.worker["pid"] != killed]
         assert len(survivor) >= 15
         growth = max(survivor[4:]) - survivor[4]
-        assert growth < 20 * 2 ** 20, "worker memory grew by %.1f MB" % (growth / 2 ** 20)
+        assert growth < 20 * 2**20, "worker memory grew by %.1f MB" % (growth / 2**20)
     finally:
         for proc in reversed(procs):
             _stop(proc)
 
 
 def test_ctrl_c_keeps_finished_jobs(pictures, tiny_mat, tmp_path):
-    manifest = write_manifest(pictures / "four.csv", [
-        "a.png,s.png,0,", "b.png,s.png,1,", "a.png,t.png,2,", "b.png,t.png,3,"])
+    manifest = write_manifest(
+        pictures / "four.csv",
+        ["a.png,s.png,0,", "b.png,s.png,1,", "a.png,t.png,2,", "b.png,t.png,3,"],
+    )
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "nst_course", "batch", str(manifest), "--out",
-                             str(out), "--weights", tiny_mat, "--workers", "1",
-                             "--iterations", "40", *COMMON[:4]], env=cli_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "batch",
+            str(manifest),
+            "--out",
+            str(out),
+            "--weights",
+            tiny_mat,
+            "--workers",
+            "1",
+            "--iterations",
+            "40",
+            *COMMON[:4],
+        ],
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.time() + 300
         while not list(out.glob("*/" + MARKER)) and time.time() < deadline and proc.poll() is None:

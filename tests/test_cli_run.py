@@ -20,22 +20,40 @@ from .conftest import ROOT, cli_env, random_image
 WIDTH, HEIGHT, ITERATIONS, PRINT_EVERY, SAVE_EVERY = 40, 32, 6, 2, 3
 SAVED = [i for i in range(ITERATIONS) if i % SAVE_EVERY == 0]  # 0.png, 3.png
 REPORTS = ["generated_image.jpg", "costs.csv", "costs.png", "summary.png", "progress.gif"]
-CHATTER = ("absl::InitializeLog", "oneDNN custom operations", "cudart_stub", "cuda drivers",
-           "is deprecated", "I0000", "W0000")
-
+CHATTER = (
+    "absl::InitializeLog",
+    "oneDNN custom operations",
+    "cudart_stub",
+    "cuda drivers",
+    "is deprecated",
+    "I0000",
+    "W0000",
+)
 
 
 def nst(*args, **kwargs):
     """Run ``python -m nst_course ARGS`` and return the CompletedProcess (text)."""
-    return subprocess.run([sys.executable, "-m", "nst_course"] + list(args), cwd=ROOT,
-                          env=cli_env(), capture_output=True, text=True, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "nst_course"] + list(args),
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def nst_on_terminal(*args):
     """Run ``python -m nst_course ARGS`` with stdout on a pseudo-terminal; (rc, stdout, stderr)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + list(args), cwd=ROOT,
-                            env=cli_env(), stdout=slave, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nst_course"] + list(args),
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=slave,
+        stderr=subprocess.PIPE,
+    )
     os.close(slave)
     chunks = []
 
@@ -69,10 +87,29 @@ def inputs(tmp_path_factory):
 
 
 def run_args(inputs, out, *extra):
-    return ["run", "--weights", inputs["weights"], "--content", inputs["content"],
-            "--style", inputs["style"], "--width", str(WIDTH), "--height", str(HEIGHT),
-            "--iterations", str(ITERATIONS), "--print-every", str(PRINT_EVERY),
-            "--save-every", str(SAVE_EVERY), "--seed", "7", "--output-dir", str(out)] + list(extra)
+    return [
+        "run",
+        "--weights",
+        inputs["weights"],
+        "--content",
+        inputs["content"],
+        "--style",
+        inputs["style"],
+        "--width",
+        str(WIDTH),
+        "--height",
+        str(HEIGHT),
+        "--iterations",
+        str(ITERATIONS),
+        "--print-every",
+        str(PRINT_EVERY),
+        "--save-every",
+        str(SAVE_EVERY),
+        "--seed",
+        "7",
+        "--output-dir",
+        str(out),
+    ] + list(extra)
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +129,14 @@ def second_run(inputs, tmp_path_factory):
 
 def printed_costs(stdout):
     """[(i, total, content, style)] from the course's cost lines."""
-    pattern = re.compile(r"Iteration (\d+) :\ntotal cost = (\S+)\ncontent cost = (\S+)\n"
-                         r"style cost = (\S+)\n")
-    return [(int(m.group(1)),) + tuple(float(x) for x in m.groups()[1:])
-            for m in pattern.finditer(stdout.replace("\r\n", "\n"))]
+    pattern = re.compile(
+        r"Iteration (\d+) :\ntotal cost = (\S+)\ncontent cost = (\S+)\n"
+        r"style cost = (\S+)\n"
+    )
+    return [
+        (int(m.group(1)),) + tuple(float(x) for x in m.groups()[1:])
+        for m in pattern.finditer(stdout.replace("\r\n", "\n"))
+    ]
 
 
 def test_run_exits_0_and_keeps_tensorflow_quiet(first_run):
@@ -164,9 +205,24 @@ def test_same_seed_same_files_and_a_bar_on_a_terminal(first_run, second_run):
 
 
 def test_quiet_prints_nothing(inputs, tmp_path):
-    proc = nst("run", "--weights", inputs["weights"], "--content", inputs["content"],
-               "--style", inputs["style"], "--width", "32", "--height", "32",
-               "--iterations", "1", "--output-dir", str(tmp_path / "q"), "--quiet")
+    proc = nst(
+        "run",
+        "--weights",
+        inputs["weights"],
+        "--content",
+        inputs["content"],
+        "--style",
+        inputs["style"],
+        "--width",
+        "32",
+        "--height",
+        "32",
+        "--iterations",
+        "1",
+        "--output-dir",
+        str(tmp_path / "q"),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
     assert sorted(os.listdir(tmp_path / "q")) == sorted(REPORTS + ["0.png"])
@@ -176,13 +232,37 @@ def test_help_names_every_option_with_its_default():
     proc = nst("run", "--help")
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())
-    for option in ("--content", "--style", "--output-dir", "--iterations", "--width", "--height",
-                   "--alpha", "--beta", "--learning-rate", "--noise-ratio", "--seed",
-                   "--print-every", "--save-every", "--weights", "--require-pretrained", "--quiet"):
+    for option in (
+        "--content",
+        "--style",
+        "--output-dir",
+        "--iterations",
+        "--width",
+        "--height",
+        "--alpha",
+        "--beta",
+        "--learning-rate",
+        "--noise-ratio",
+        "--seed",
+        "--print-every",
+        "--save-every",
+        "--weights",
+        "--require-pretrained",
+        "--quiet",
+    ):
         assert option in text, option
-    for default in ("(default: images/tubingen.jpg)", "(default: output)", "(default: 200)",
-                    "(default: 400)", "(default: 300)", "(default: 10.0)", "(default: 40.0)",
-                    "(default: 2.0)", "(default: 0.6)", "(default: 20)"):
+    for default in (
+        "(default: images/tubingen.jpg)",
+        "(default: output)",
+        "(default: 200)",
+        "(default: 400)",
+        "(default: 300)",
+        "(default: 10.0)",
+        "(default: 40.0)",
+        "(default: 2.0)",
+        "(default: 0.6)",
+        "(default: 20)",
+    ):
         assert default in text, default
     assert "Lanczos" in text
 
@@ -196,13 +276,16 @@ def test_top_level_help_and_the_console_script():
         assert proc.returncode == 0 and "--iterations" in proc.stdout
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--iterations", "abc"], "'abc' is not a whole number"),
-    (["--iterations", "0"], "must be greater than 0"),
-    (["--noise-ratio", "2"], "must be between 0 and 1"),
-    (["--alpha", "nan"], "not a finite number"),
-    (["--pooling", "median"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--iterations", "abc"], "'abc' is not a whole number"),
+        (["--iterations", "0"], "must be greater than 0"),
+        (["--noise-ratio", "2"], "must be between 0 and 1"),
+        (["--alpha", "nan"], "not a finite number"),
+        (["--pooling", "median"], "invalid choice"),
+    ],
+)
 def test_a_bad_option_value_is_one_line_and_exit_2(args, words):
     proc = nst("run", *args)
     assert proc.returncode == 2

@@ -104,14 +104,18 @@ def test_style_cost_uses_default_session_and_coefficients():
     def act(img, k):
         return np.maximum(np.einsum("bhwc,cd->bhwd", img, k[0, 0]), 0)
 
-    expected = sum(coeff * np_layer_style_cost(act(style, kernels[n]), act(gen, kernels[n]))
-                   for n, coeff in STYLE_LAYERS)
+    expected = sum(
+        coeff * np_layer_style_cost(act(style, kernels[n]), act(gen, kernels[n]))
+        for n, coeff in STYLE_LAYERS
+    )
     assert value == pytest.approx(expected, rel=1e-4)
 
 
 def test_style_cost_without_session_is_a_clear_error():
     with pytest.raises(RuntimeError, match="default session"):
-        compute_style_cost({"conv1_1": tf.constant(np.ones((1, 2, 2, 1), np.float32))}, [("conv1_1", 1.0)])
+        compute_style_cost(
+            {"conv1_1": tf.constant(np.ones((1, 2, 2, 1), np.float32))}, [("conv1_1", 1.0)]
+        )
 
 
 def test_total_cost_defaults_and_weights():

@@ -55,9 +55,16 @@ def test_runs_top_to_bottom(executed):
     assert not errors, errors
     names = set(os.listdir(out))
     # quick figures: 2 content + 2 style panels; 2 ratios x 2 depths
-    assert {"layers.png", "layers-content-conv1_2.png", "layers-content-conv5_2.png",
-            "layers-style-conv1_1.png", "layers-style-conv1_1-conv2_1.png", "tradeoff.png",
-            "tradeoff-ratio1e+06-depth1.png", "tradeoff-ratio100-depth5.png"} <= names
+    assert {
+        "layers.png",
+        "layers-content-conv1_2.png",
+        "layers-content-conv5_2.png",
+        "layers-style-conv1_1.png",
+        "layers-style-conv1_1-conv2_1.png",
+        "tradeoff.png",
+        "tradeoff-ratio1e+06-depth1.png",
+        "tradeoff-ratio100-depth5.png",
+    } <= names
     assert len([n for n in names if n.startswith("tradeoff-")]) == 4
 
 
@@ -68,7 +75,8 @@ def test_the_live_view_is_one_display_updated_in_place(executed):
     assert len(pictures) == 1, [o.get("output_type") for o in live.outputs]
     # what it shows is the last redraw (the first one said iteration 0/6)
     assert pictures[0]["data"]["text/plain"].startswith(
-        "nst-course live: iteration %d/%d" % (ITERATIONS, ITERATIONS))
+        "nst-course live: iteration %d/%d" % (ITERATIONS, ITERATIONS)
+    )
     printed = "".join(o.get("text", "") for o in live.outputs if o.get("output_type") == "stream")
     redraws = int(printed.split("display redrawn ")[1].split(" ")[0])
     assert redraws == 1 + ITERATIONS  # the start, then every iteration (every = 6 // 10 -> 1)
@@ -81,5 +89,6 @@ def test_the_explorer_shows_two_results_side_by_side(executed):
     rows = [line for line in lines.splitlines() if line.startswith("alpha ")]
     assert len(rows) == 2 and "depth 5" in rows[0] and "depth 2" in rows[1]
     widget = next(cell for cell in code_cells(nb) if "explore(" in cell.source)
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-               for o in widget.outputs)
+    assert any(
+        "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget.outputs
+    )

@@ -46,7 +46,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             self.send_response(206)
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(PAYLOAD) - 1, len(PAYLOAD)))
+            self.send_header(
+                "Content-Range", "bytes %d-%d/%d" % (start, len(PAYLOAD) - 1, len(PAYLOAD))
+            )
         else:
             self.send_response(200)
         body = PAYLOAD[start:]
@@ -76,7 +78,14 @@ def server():
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch, tmp_path):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+    for name in (
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
@@ -128,7 +137,9 @@ def test_cut_transfer_resumes_on_the_next_run(server, tmp_path):
     part = str(dest) + ".part"
     assert str(info.value) == (
         "download of %s stopped (connection closed at %d of %d bytes); the %d bytes fetched are "
-        "kept in %s: run the same command again to resume" % (server.url, half, len(PAYLOAD), half, part))
+        "kept in %s: run the same command again to resume"
+        % (server.url, half, len(PAYLOAD), half, part)
+    )
     assert not dest.exists() and open(part, "rb").read() == PAYLOAD[:half]
     download(server.url, dest=str(dest), sha256=SHA, retries=0, out=io.StringIO())
     assert dest.read_bytes() == PAYLOAD and not os.path.exists(part)
@@ -152,13 +163,17 @@ def test_checksum_mismatch_deletes_the_file(server, tmp_path):
         download(server.url, dest=str(dest), sha256=wrong, out=io.StringIO())
     assert str(info.value) == (
         "checksum mismatch for %s: SHA-256 %s, expected %s; the bad file was deleted, nothing was "
-        "saved to %s" % (server.url, SHA, wrong, dest))
+        "saved to %s" % (server.url, SHA, wrong, dest)
+    )
     assert _files(tmp_path) == []
 
 
 def test_default_checksum_is_the_published_one(server, tmp_path):
     """Without --sha256 the published VGG-19 checksum applies, so this payload is refused."""
-    with pytest.raises(DownloadError, match="expected abdb57167f82a2a1fbab1e1c16ad9373411883f262a1a37ee5db2e6fb0044695"):
+    with pytest.raises(
+        DownloadError,
+        match="expected abdb57167f82a2a1fbab1e1c16ad9373411883f262a1a37ee5db2e6fb0044695",
+    ):
         download(server.url, dest=str(tmp_path / "x.mat"), out=io.StringIO())
     assert _files(tmp_path) == []
 
@@ -167,7 +182,9 @@ def test_404_is_one_clear_line(server, tmp_path):
     url = server.url.replace("vgg.mat", "missing.mat")
     with pytest.raises(DownloadError) as info:
         download(url, dest=str(tmp_path / "x.mat"), sha256=SHA, out=io.StringIO())
-    assert str(info.value) == "download of %s failed: HTTP 404 Not Found; check the URL (--url)" % url
+    assert (
+        str(info.value) == "download of %s failed: HTTP 404 Not Found; check the URL (--url)" % url
+    )
     assert _files(tmp_path) == []
 
 
@@ -214,15 +231,48 @@ def test_command_line_download(server, tmp_path):
     dest = tmp_path / "cli.mat"
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"), no_proxy="127.0.0.1")
     proc = subprocess.run(
-        [sys.executable, "-m", "nst_course", "weights", "download", "--url", server.url,
-         "--dest", str(dest), "--sha256", SHA], capture_output=True, text=True, env=env, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "weights",
+            "download",
+            "--url",
+            server.url,
+            "--dest",
+            str(dest),
+            "--sha256",
+            SHA,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(dest) and dest.read_bytes() == PAYLOAD
     assert "100.0%" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "nst_course", "weights", "download", "--url", server.url + "x",
-         "--dest", str(tmp_path / "other.mat"), "--sha256", SHA],
-        capture_output=True, text=True, env=env, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "weights",
+            "download",
+            "--url",
+            server.url + "x",
+            "--dest",
+            str(tmp_path / "other.mat"),
+            "--sha256",
+            SHA,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "nst-course: error: download of %sx failed: HTTP 404 Not Found; check the URL (--url)" % server.url)
+        "nst-course: error: download of %sx failed: HTTP 404 Not Found; check the URL (--url)"
+        % server.url
+    )

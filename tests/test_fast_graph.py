@@ -59,9 +59,18 @@ def write_pair(tmp_path):
 @pytest.mark.parametrize("low_memory", [False, True])
 def test_main_job_costs_match_the_plain_course_graph(tiny_mat, tmp_path, low_memory):
     content, style = write_pair(tmp_path)
-    opts = RunOptions(content=content, style=[style],
-                      output_dir=str(tmp_path / "out"), iterations=41, width=64, height=48,
-                      seed=3, weights=tiny_mat, quiet=True, low_memory=low_memory)
+    opts = RunOptions(
+        content=content,
+        style=[style],
+        output_dir=str(tmp_path / "out"),
+        iterations=41,
+        width=64,
+        height=48,
+        seed=3,
+        weights=tiny_mat,
+        quiet=True,
+        low_memory=low_memory,
+    )
     run(opts)
     with open(tmp_path / "out" / "costs.csv") as fh:
         got = [[float(v) for v in row] for row in list(csv.reader(fh))[1:]]
@@ -79,9 +88,19 @@ def test_each_cost_line_and_image_belongs_to_the_step_before_it(tiny_mat, tmp_pa
     from nst_course.images import to_uint8
 
     content, style = write_pair(tmp_path)
-    opts = RunOptions(content=content, style=[style], output_dir=str(tmp_path / "out"),
-                      iterations=4, width=64, height=48, seed=5, weights=tiny_mat, quiet=True,
-                      print_every=1, save_every=1)
+    opts = RunOptions(
+        content=content,
+        style=[style],
+        output_dir=str(tmp_path / "out"),
+        iterations=4,
+        width=64,
+        height=48,
+        seed=5,
+        weights=tiny_mat,
+        quiet=True,
+        print_every=1,
+        save_every=1,
+    )
     run(opts)
     with open(tmp_path / "out" / "costs.csv") as fh:
         got = [[float(v) for v in row] for row in list(csv.reader(fh))[1:]]
@@ -108,15 +127,41 @@ def test_the_command_line_costs_match_the_plain_course_graph(tiny_mat, tmp_path)
     content, style = write_pair(tmp_path)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "nst_course", "run", "--content", content, "--style", style,
-         "--output-dir", str(out), "--iterations", "41", "--width", "64", "--height", "48",
-         "--seed", "3", "--weights", tiny_mat, "--quiet"],
-        cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "run",
+            "--content",
+            content,
+            "--style",
+            style,
+            "--output-dir",
+            str(out),
+            "--iterations",
+            "41",
+            "--width",
+            "64",
+            "--height",
+            "48",
+            "--seed",
+            "3",
+            "--weights",
+            tiny_mat,
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     with open(out / "costs.csv") as fh:
         got = [[float(v) for v in row] for row in list(csv.reader(fh))[1:]]
-    opts = RunOptions(content=content, style=[style], iterations=41, width=64, height=48,
-                      seed=3, weights=tiny_mat)
+    opts = RunOptions(
+        content=content, style=[style], iterations=41, width=64, height=48, seed=3, weights=tiny_mat
+    )
     want = reference_costs(opts)
     assert [r[0] for r in got] == [0, 20, 40]
     np.testing.assert_allclose(np.array(got), np.array(want), rtol=2e-4)
@@ -143,12 +188,20 @@ def test_frozen_weights_mode_is_set_only_before_tensorflow_loads(monkeypatch):
     monkeypatch.setenv(var, "1")
     assert weights_as(RunOptions()) == "variable"
     # in a fresh process it is turned on, unless the user set it
-    code = ("import os; from nst_course.run.onednn import assume_frozen_weights as a, FROZEN_WEIGHTS_VAR as v;"
-            "print(a(), os.environ.get(v))")
+    code = (
+        "import os; from nst_course.run.onednn import assume_frozen_weights as a, FROZEN_WEIGHTS_VAR as v;"
+        "print(a(), os.environ.get(v))"
+    )
     for preset, want in ((None, "True 1"), ("0", "False 0")):
         env = cli_env()
         if preset is not None:
             env[var] = preset
-        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.stdout.strip() == want, proc.stderr

@@ -25,8 +25,13 @@ FULL = dict(POINTS)
 
 
 def nst_grade(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "nst_course", "grade"] + [str(a) for a in args],
-                          capture_output=True, text=True, env=cli_env(), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nst_course", "grade"] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=timeout,
+    )
 
 
 def write_class(folder, students):
@@ -40,7 +45,9 @@ def write_class(folder, students):
 
 def gradebook_rows(out):
     with sqlite3.connect(str(out / "gradebook.db")) as db:
-        rows = db.execute("SELECT student, function, points, max_points, status, hint FROM grades").fetchall()
+        rows = db.execute(
+            "SELECT student, function, points, max_points, status, hint FROM grades"
+        ).fetchall()
         totals = dict(db.execute("SELECT student, total FROM submissions"))
     return rows, totals
 
@@ -59,20 +66,24 @@ def test_usage_errors_are_one_line(tmp_path):
     (broken / "gradebook.db").write_text("not a database")
     (tmp_path / "notes.txt").write_text("")
     twice = write_class(tmp_path / "twice", {"ann.py": b"", "ann.ipynb": b"{}"})
-    for args, status, words in [((), 2, "required"),
-                                ((tmp_path / "missing.py",), 1, "submission not found"),
-                                ((tmp_path / "notes.txt",), 1, "not a notebook (.ipynb) or a Python file"),
-                                ((student, "--memory", "0"), 2, "greater than 0"),
-                                ((student, "--timeout", "soon"), 2, "not a number of seconds"),
-                                ((student, "--scheduler", "localhost"), 2, "tcp://HOST:PORT"),
-                                ((empty,), 1, "no submissions"),
-                                ((twice,), 1, "two submissions for the student 'ann'"),
-                                ((student, "--user", "no-such-user-here"), 1, "unknown user"),
-                                ((student, "--out", broken), 1, "cannot use the gradebook")]:
+    for args, status, words in [
+        ((), 2, "required"),
+        ((tmp_path / "missing.py",), 1, "submission not found"),
+        ((tmp_path / "notes.txt",), 1, "not a notebook (.ipynb) or a Python file"),
+        ((student, "--memory", "0"), 2, "greater than 0"),
+        ((student, "--timeout", "soon"), 2, "not a number of seconds"),
+        ((student, "--scheduler", "localhost"), 2, "tcp://HOST:PORT"),
+        ((empty,), 1, "no submissions"),
+        ((twice,), 1, "two submissions for the student 'ann'"),
+        ((student, "--user", "no-such-user-here"), 1, "unknown user"),
+        ((student, "--out", broken), 1, "cannot use the gradebook"),
+    ]:
         result = nst_grade(*args, timeout=120)
         assert result.returncode == status, (args, result.stderr)
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("nst-course: error:") and words in lines[0], result.stderr
+        assert (
+            len(lines) == 1 and lines[0].startswith("nst-course: error:") and words in lines[0]
+        ), result.stderr
     assert (broken / "gradebook.db").read_text() == "not a database"  # nothing lost
 
 
@@ -85,20 +96,30 @@ def test_help_prints_the_points_table():
 
 
 def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
-    course = write_class(tmp_path / "class", {
-        "alice.ipynb": samples.notebook(),
-        "carol.ipynb": samples.notebook({"compute_layer_style_cost": samples.LAYER_STYLE_NO_TRANSPOSE}),
-        "dave.py": samples.python_file({"total_cost": samples.TOTAL_SWAPPED}),
-        "erin/part1.ipynb": samples.notebook(),
-        "frank.py": b"def gram_matrix(A):\n    return tf.matmul(A,\n",
-    })
+    course = write_class(
+        tmp_path / "class",
+        {
+            "alice.ipynb": samples.notebook(),
+            "carol.ipynb": samples.notebook(
+                {"compute_layer_style_cost": samples.LAYER_STYLE_NO_TRANSPOSE}
+            ),
+            "dave.py": samples.python_file({"total_cost": samples.TOTAL_SWAPPED}),
+            "erin/part1.ipynb": samples.notebook(),
+            "frank.py": b"def gram_matrix(A):\n    return tf.matmul(A,\n",
+        },
+    )
     out = tmp_path / "grades"
     result = nst_grade(course, "--out", out, "--workers", "2", "--timeout", "60")
     assert result.returncode == 0, result.stderr
     rows, totals = gradebook_rows(out)
     assert len(rows) == 5 * len(GRADED)  # one row per submission x function
-    assert totals == {"alice": TOTAL, "carol": TOTAL - POINTS["compute_layer_style_cost"],
-                      "dave": TOTAL - POINTS["total_cost"], "erin": TOTAL, "frank": 0}
+    assert totals == {
+        "alice": TOTAL,
+        "carol": TOTAL - POINTS["compute_layer_style_cost"],
+        "dave": TOTAL - POINTS["total_cost"],
+        "erin": TOTAL,
+        "frank": 0,
+    }
     hints = {(r[0], r[1]): r[5] for r in rows}
     assert "THEN transposing" in hints["carol", "compute_layer_style_cost"]
     assert "alpha weighs the content cost" in hints["dave", "total_cost"]
@@ -129,7 +150,9 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
 
 def test_one_student_prints_points_and_hints(tmp_path):
     path = tmp_path / "carol.ipynb"
-    path.write_bytes(samples.notebook({"compute_layer_style_cost": samples.LAYER_STYLE_NO_TRANSPOSE}))
+    path.write_bytes(
+        samples.notebook({"compute_layer_style_cost": samples.LAYER_STYLE_NO_TRANSPOSE})
+    )
     result = nst_grade(path, "--out", tmp_path / "grades", "--timeout", "60")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -151,9 +174,23 @@ def external_cluster(tmp_path):
     env = dict(cli_env(), **worker_environment(1))
     scheduler_file = tmp_path / "scheduler.json"
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    processes = [subprocess.Popen(dask + ["--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                          "--scheduler-file", str(scheduler_file)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    processes = [
+        subprocess.Popen(
+            dask
+            + [
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     workers = []
     try:
         deadline = time.monotonic() + 120
@@ -161,10 +198,27 @@ def external_cluster(tmp_path):
             time.sleep(0.2)
         address = json.loads(scheduler_file.read_text())["address"]
         for _ in range(2):
-            workers.append(subprocess.Popen(
-                [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                 "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--memory-limit", "0"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "distributed.cli.dask_worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                        "--memory-limit",
+                        "0",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         processes += workers
         from distributed import Client
 
@@ -180,11 +234,14 @@ def external_cluster(tmp_path):
 
 def test_an_external_scheduler_and_a_worker_killed_mid_run(tmp_path, external_cluster):
     address, workers = external_cluster
-    course = write_class(tmp_path / "class", {
-        "ann.py": samples.python_file(),
-        "ben.ipynb": samples.notebook({"total_cost": samples.TOTAL_SWAPPED}),
-        "cat.py": samples.python_file(),
-    })
+    course = write_class(
+        tmp_path / "class",
+        {
+            "ann.py": samples.python_file(),
+            "ben.ipynb": samples.notebook({"total_cost": samples.TOTAL_SWAPPED}),
+            "cat.py": samples.python_file(),
+        },
+    )
     out = tmp_path / "grades"
     killed = []
 
@@ -207,13 +264,22 @@ def test_an_external_scheduler_and_a_worker_killed_mid_run(tmp_path, external_cl
     killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
     killer.start()
     stdout = io.StringIO()
-    status = grade(GradeOptions(submissions=[str(course)], out=str(out), scheduler=address, json=True,
-                                timeout=60), stdout=stdout, stderr=io.StringIO())
+    status = grade(
+        GradeOptions(
+            submissions=[str(course)], out=str(out), scheduler=address, json=True, timeout=60
+        ),
+        stdout=stdout,
+        stderr=io.StringIO(),
+    )
     killer.join(timeout=10)
     assert killed, "no worker was killed: the test proved nothing"
     assert status == 0
     document = json.loads(stdout.getvalue())
-    assert sorted(s["student"] for s in document["submissions"]) == ["ann", "ben", "cat"]  # once each
+    assert sorted(s["student"] for s in document["submissions"]) == [
+        "ann",
+        "ben",
+        "cat",
+    ]  # once each
     rows, totals = gradebook_rows(out)
     assert len(rows) == 3 * len(GRADED)
     assert totals == {"ann": TOTAL, "ben": TOTAL - POINTS["total_cost"], "cat": TOTAL}
@@ -222,10 +288,24 @@ def test_an_external_scheduler_and_a_worker_killed_mid_run(tmp_path, external_cl
 def test_ctrl_c_keeps_what_finished_and_the_next_run_resumes(tmp_path):
     import psutil
 
-    course = write_class(tmp_path / "class", {"s%d.py" % i: samples.python_file() for i in range(2)})
+    course = write_class(
+        tmp_path / "class", {"s%d.py" % i: samples.python_file() for i in range(2)}
+    )
     out = tmp_path / "grades"
-    command = [sys.executable, "-m", "nst_course", "grade", str(course), "--out", str(out), "--workers", "1"]
-    process = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "nst_course",
+        "grade",
+        str(course),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 400
         graded = 0
@@ -245,11 +325,14 @@ def test_ctrl_c_keeps_what_finished_and_the_next_run_resumes(tmp_path):
     assert len(rows) == len(GRADED) and len(totals) == 1  # the first finished, the second stopped
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(
-            "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
-            for p in psutil.process_iter(["cmdline"])):
+        "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
+        for p in psutil.process_iter(["cmdline"])
+    ):
         time.sleep(0.5)
-    assert not any("nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
-                   for p in psutil.process_iter(["cmdline"])), "a sandbox outlived the interrupted run"
+    assert not any(
+        "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
+        for p in psutil.process_iter(["cmdline"])
+    ), "a sandbox outlived the interrupted run"
     resumed = nst_grade(course, "--out", out, "--workers", "1")
     assert resumed.returncode == 0, resumed.stderr
     assert "1 unchanged" in resumed.stdout

@@ -23,7 +23,6 @@ from nst_course.grading.sandbox import GB, MB, isolation
 
 from . import grade_samples as samples
 
-
 #: Hidden from every child here, as CI's checkout (with its virtualenv inside) is unreadable to
 #: uid 65534: the child must need nothing from the installation once its privileges are gone.
 INSTALLATION = [sys.prefix, os.path.dirname(os.path.dirname(os.path.abspath(nst_course.__file__)))]
@@ -31,8 +30,15 @@ INSTALLATION = [sys.prefix, os.path.dirname(os.path.dirname(os.path.abspath(nst_
 
 def grade(data, tmp_path, hide=(), **limits):
     submission = Submission("student", str(tmp_path / "student.py"), [("student.py", data)])
-    payload = {"student": "student", "files": submission.files, "sha256": submission.sha256,
-               "seed": 7, "hide": list(hide) + INSTALLATION, "user": None, "limits": limits}
+    payload = {
+        "student": "student",
+        "files": submission.files,
+        "sha256": submission.sha256,
+        "seed": 7,
+        "hide": list(hide) + INSTALLATION,
+        "user": None,
+        "limits": limits,
+    }
     result = grade_submission(payload)
     return {row["function"]: row for row in result["functions"]}, result
 
@@ -74,8 +80,12 @@ def test_harm_that_leaves_the_child_running_is_contained(tmp_path, listener):
     port = listener.getsockname()[1]
     before = set(p.pid for p in child_processes())
 
-    rows, result = grade(samples.contained(port, str(other), str(gradebook), str(secret)), tmp_path,
-                         hide=[str(course), str(out)], timeout=60)
+    rows, result = grade(
+        samples.contained(port, str(other), str(gradebook), str(secret)),
+        tmp_path,
+        hide=[str(course), str(out)],
+        timeout=60,
+    )
 
     iso = isolation()
     content, gram = rows["compute_content_cost"], rows["gram_matrix"]
@@ -95,7 +105,9 @@ def test_harm_that_leaves_the_child_running_is_contained(tmp_path, listener):
     forks = rows["compute_layer_style_cost"]
     assert forks["points"] == 0 and "FORKS 200" not in forks["hint"], forks
     if isolation().user is not None:  # RLIMIT_NPROC stopped it (a fork, or the next thread)
-        assert "then BlockingIOError" in forks["hint"] or "can't start new thread" in forks["hint"], forks
+        assert (
+            "then BlockingIOError" in forks["hint"] or "can't start new thread" in forks["hint"]
+        ), forks
     # killing its parent and every process it may signal harmed nobody: it even passes
     assert rows["total_cost"]["status"] == "passed"
     assert rows["total_cost"]["points"] == POINTS["total_cost"]
@@ -136,8 +148,15 @@ def test_the_solution_of_the_package_scores_nothing_and_boasting_is_no_result(tm
     assert "is nst_course's own" in rows["compute_layer_style_cost"]["hint"]
     # "All tests passed" and a forged result line on stdout change nothing: it returns 0.0
     assert rows["total_cost"]["status"] == "failed" and rows["total_cost"]["points"] == 0
-    assert all(rows[name]["points"] == 0 for name in ("compute_content_cost", "gram_matrix",
-                                                      "compute_layer_style_cost", "total_cost"))
+    assert all(
+        rows[name]["points"] == 0
+        for name in (
+            "compute_content_cost",
+            "gram_matrix",
+            "compute_layer_style_cost",
+            "total_cost",
+        )
+    )
     # its model_nn is the course's own code, written by the student: full points, run with the
     # installation hidden (the child imported everything it needs before the drop)
     assert rows["model_nn"]["status"] == "passed", rows["model_nn"]

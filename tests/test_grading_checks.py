@@ -29,8 +29,13 @@ def define(name, source, label):
     """Exec ``source`` as a notebook cell would, and return the function ``name`` it defines."""
     filename = "<corpus %s: %s>" % (name, label)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"tf": tf1, "np": np, "os": os, "save_image": save_image,
-                 "gram_matrix": costs.gram_matrix}
+    namespace = {
+        "tf": tf1,
+        "np": np,
+        "os": os,
+        "save_image": save_image,
+        "gram_matrix": costs.gram_matrix,
+    }
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
 
@@ -39,12 +44,16 @@ def source_of(name, label):
     return next(source for lab, source, _ in CORPUS[name] if lab == label)
 
 
-CASES = [(name, label, source, hint_id) for name, entries in CORPUS.items()
-         for label, source, hint_id in entries]
+CASES = [
+    (name, label, source, hint_id)
+    for name, entries in CORPUS.items()
+    for label, source, hint_id in entries
+]
 
 
-@pytest.mark.parametrize("name, label, source, hint_id", CASES,
-                         ids=["%s/%s" % (c[0], c[1]) for c in CASES])
+@pytest.mark.parametrize(
+    "name, label, source, hint_id", CASES, ids=["%s/%s" % (c[0], c[1]) for c in CASES]
+)
 def test_corpus(name, label, source, hint_id):
     result = grading.check(name, define(name, source, label))
     if hint_id is None:
@@ -57,10 +66,23 @@ def test_corpus(name, label, source, hint_id):
 
 
 def test_every_wrong_approach_of_the_issue_has_its_hint_in_the_corpus():
-    wanted = {"no-transpose", "missing-4", "missing-square-nC", "missing-square-nHnW",
-              "wrong-dimensions", "gram-transposed", "alpha-beta-swapped", "defaults-changed",
-              "no-square", "numpy-on-tensor", "reduce-mean", "returned-none", "not-implemented",
-              "input-not-assigned", "input-reassigned"}
+    wanted = {
+        "no-transpose",
+        "missing-4",
+        "missing-square-nC",
+        "missing-square-nHnW",
+        "wrong-dimensions",
+        "gram-transposed",
+        "alpha-beta-swapped",
+        "defaults-changed",
+        "no-square",
+        "numpy-on-tensor",
+        "reduce-mean",
+        "returned-none",
+        "not-implemented",
+        "input-not-assigned",
+        "input-reassigned",
+    }
     found = {hint_id for *_, hint_id in CASES}
     assert wanted <= found
     assert found - {None} <= set(HINTS)
@@ -75,8 +97,13 @@ def test_the_package_functions_pass(name):
 
 
 def test_points_table():
-    assert list(grading.POINTS) == ["compute_content_cost", "gram_matrix",
-                                    "compute_layer_style_cost", "total_cost", "model_nn"]
+    assert list(grading.POINTS) == [
+        "compute_content_cost",
+        "gram_matrix",
+        "compute_layer_style_cost",
+        "total_cost",
+        "model_nn",
+    ]
     assert grading.GRADED == tuple(grading.POINTS)
     assert "total" in grading.points_table()
 
@@ -89,8 +116,11 @@ def test_probes_json_published_fixed_random_seeded():
     a, b = grading.probes("gram_matrix", seed=1), grading.probes("gram_matrix", seed=2)
     assert a[0] == b[0]  # the published example
     assert a[1]["args"] != b[1]["args"]
-    shapes = [np.shape(p["args"][1]["value"]) for p in grading.probes("compute_content_cost")
-              if p["kind"] == "call"]
+    shapes = [
+        np.shape(p["args"][1]["value"])
+        for p in grading.probes("compute_content_cost")
+        if p["kind"] == "call"
+    ]
     assert any(s[1] != s[2] for s in shapes) and len({s[3] for s in shapes}) >= 3
 
 
@@ -108,14 +138,27 @@ def test_observe_is_json_and_judge_needs_only_values():
 
 
 def test_observe_records_a_failure_as_values():
-    seen = grading.observe("gram_matrix", define("gram_matrix", "def gram_matrix(A):\n    1 / 0\n", "div"),
-                           grading.probes("gram_matrix"))
-    assert seen["results"][0]["error"] == {"type": "ZeroDivisionError", "message": "division by zero",
-                                           "when": "call"}
+    seen = grading.observe(
+        "gram_matrix",
+        define("gram_matrix", "def gram_matrix(A):\n    1 / 0\n", "div"),
+        grading.probes("gram_matrix"),
+    )
+    assert seen["results"][0]["error"] == {
+        "type": "ZeroDivisionError",
+        "message": "division by zero",
+        "when": "call",
+    }
     seen = grading.observe("total_cost", costs.total_cost, grading.probes("total_cost"))
-    assert seen["results"][0]["type"] == "float" and seen["results"][0]["value"] == 35.34667875478276
+    assert (
+        seen["results"][0]["type"] == "float" and seen["results"][0]["value"] == 35.34667875478276
+    )
     assert seen["results"][-1]["type"] == "tf.Tensor"
-    assert seen["defaults"] == {"J_content": "<required>", "J_style": "<required>", "alpha": 10, "beta": 40}
+    assert seen["defaults"] == {
+        "J_content": "<required>",
+        "J_style": "<required>",
+        "alpha": 10,
+        "beta": 40,
+    }
 
 
 def test_checks_leave_the_callers_graph_and_session_alone(tmp_path):

@@ -40,17 +40,25 @@ def pictures(tmp_path_factory):
     Image.fromarray(random_image(SIDE, SIDE, seed=1)).save(d / "content.png")
     Image.fromarray(random_image(SIDE, SIDE, seed=2)).save(d / "style.png")
     weights = write_matconvnet(str(d / "tiny.mat"), tiny_weights(seed=0))
-    return {"content": str(d / "content.png"), "style": str(d / "style.png"),
-            "weights": str(weights)}
+    return {
+        "content": str(d / "content.png"),
+        "style": str(d / "style.png"),
+        "weights": str(weights),
+    }
 
 
 class Running:
     """``python -m nst_course ARGS`` in the background, its stdout read line by line."""
 
     def __init__(self, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "nst_course"] + [str(a) for a in args],
-                                     cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nst_course"] + [str(a) for a in args],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines = queue.Queue()
         self.stdout = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -71,7 +79,9 @@ class Running:
                 self.proc.kill()
                 pytest.fail("no line with %r within %d s" % (text, timeout))
             if line is None:
-                pytest.fail("the run ended before printing %r: %s" % (text, self.proc.stderr.read()))
+                pytest.fail(
+                    "the run ended before printing %r: %s" % (text, self.proc.stderr.read())
+                )
             if text in line:
                 return line
 
@@ -93,10 +103,29 @@ class Running:
 
 
 def run_args(pictures, out, *extra):
-    return ["run", "--weights", pictures["weights"], "--content", pictures["content"],
-            "--style", pictures["style"], "--width", SIDE, "--height", SIDE,
-            "--iterations", MANY, "--print-every", 4, "--save-every", 4, "--seed", 3,
-            "--output-dir", out] + list(extra)
+    return [
+        "run",
+        "--weights",
+        pictures["weights"],
+        "--content",
+        pictures["content"],
+        "--style",
+        pictures["style"],
+        "--width",
+        SIDE,
+        "--height",
+        SIDE,
+        "--iterations",
+        MANY,
+        "--print-every",
+        4,
+        "--save-every",
+        4,
+        "--seed",
+        3,
+        "--output-dir",
+        out,
+    ] + list(extra)
 
 
 def earlier_files(out):
@@ -120,8 +149,11 @@ def test_ctrl_c_saves_the_current_image_and_exits_130(pictures, tmp_path):
     status, stderr = run.stop_at("Iteration 8 :")
     assert status == 130, stderr
     saved = os.path.join(str(out), "interrupted.png")
-    match = re.fullmatch(r"nst-course: interrupted by SIGINT after (\d+) of %d iterations; "
-                         r"the current image is saved as %s\n" % (MANY, re.escape(saved)), stderr)
+    match = re.fullmatch(
+        r"nst-course: interrupted by SIGINT after (\d+) of %d iterations; "
+        r"the current image is saved as %s\n" % (MANY, re.escape(saved)),
+        stderr,
+    )
     assert match, stderr
     assert int(match.group(1)) >= 9
     image = imageio.imread(saved)
@@ -158,9 +190,12 @@ def test_sigterm_with_checkpoints_saves_the_state_exits_143_and_resumes(pictures
     status, stderr = run.stop_at("Iteration 8 :", signal.SIGTERM)
     assert status == 143, stderr
     saved = os.path.join(str(out), "interrupted.png")
-    match = re.fullmatch(r"nst-course: interrupted by SIGTERM after (\d+) of %d iterations; "
-                         r"the current image is saved as %s; continue with --resume %s\n"
-                         % (MANY, re.escape(saved), re.escape(str(out))), stderr)
+    match = re.fullmatch(
+        r"nst-course: interrupted by SIGTERM after (\d+) of %d iterations; "
+        r"the current image is saved as %s; continue with --resume %s\n"
+        % (MANY, re.escape(saved), re.escape(str(out))),
+        stderr,
+    )
     assert match, stderr
     done = int(match.group(1))
     with np.load(out / "checkpoint.npz") as data:
@@ -168,9 +203,24 @@ def test_sigterm_with_checkpoints_saves_the_state_exits_143_and_resumes(pictures
     assert meta["iteration"] == done  # the state and the message agree
     check_untouched(out, before)
     # continue for two more iterations from the saved state
-    proc = subprocess.run([sys.executable, "-m", "nst_course", "run", "--resume", str(out),
-                           "--iterations", str(done + 2), "--quiet"], cwd=ROOT, env=_env(),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "run",
+            "--resume",
+            str(out),
+            "--iterations",
+            str(done + 2),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert imageio.imread(out / "generated_image.jpg").shape == (SIDE, SIDE, 3)
     check_untouched(out, before)
@@ -182,8 +232,11 @@ def test_ctrl_c_during_lbfgs(pictures, tmp_path):
     run = Running(*run_args(pictures, out, "--optimizer", "lbfgs"))
     status, stderr = run.stop_at("Iteration 4 :")
     assert status == 130, stderr
-    assert re.fullmatch(r"nst-course: interrupted by SIGINT after \d+ of %d iterations; the "
-                        r"current image is saved as .*interrupted\.png\n" % MANY, stderr), stderr
+    assert re.fullmatch(
+        r"nst-course: interrupted by SIGINT after \d+ of %d iterations; the "
+        r"current image is saved as .*interrupted\.png\n" % MANY,
+        stderr,
+    ), stderr
     assert imageio.imread(out / "interrupted.png").shape == (SIDE, SIDE, 3)
     check_untouched(out, before)
 

@@ -138,12 +138,17 @@ def test_dependencies_point_one_way():
     for module, targets in graph().items():
         part = part_of(module)
         if part in PLUMBING:
-            assert all(part_of(t) == "" for t in targets) or module == "nst_course._tf", (module, targets)
+            assert all(part_of(t) == "" for t in targets) or module == "nst_course._tf", (
+                module,
+                targets,
+            )
             continue
         allowed = ALLOWED[part] | PLUMBING | {part}
         for target in targets:
             tpart = part_of(target)
-            if tpart not in allowed and not (part == "weights" and target.split(".")[-1] in ALLOWED["weights"]):
+            if tpart not in allowed and not (
+                part == "weights" and target.split(".")[-1] in ALLOWED["weights"]
+            ):
                 wrong.append("%s -> %s" % (module, target))
     assert wrong == [], "imports against the layering: %s" % wrong
 
@@ -161,11 +166,29 @@ def test_the_course_names_stay_where_the_notebook_uses_them():
 
     namespace = {}
     exec("from nst_course import *", namespace)
-    for name in ("CONFIG", "load_vgg_model", "compute_content_cost", "gram_matrix",
-                 "compute_layer_style_cost", "compute_style_cost", "total_cost", "model_nn",
-                 "tf1_seeding", "generate_noise_image", "reshape_and_normalize_image", "save_image"):
+    for name in (
+        "CONFIG",
+        "load_vgg_model",
+        "compute_content_cost",
+        "gram_matrix",
+        "compute_layer_style_cost",
+        "compute_style_cost",
+        "total_cost",
+        "model_nn",
+        "tf1_seeding",
+        "generate_noise_image",
+        "reshape_and_normalize_image",
+        "save_image",
+    ):
         assert name in namespace, name
     assert nst_course.costs.gram_matrix is namespace["gram_matrix"]
-    for name in ("find_weights", "load_weights", "weights_for_run", "cache_dir", "validate",
-                 "read_matconvnet", "VGGWeights"):
+    for name in (
+        "find_weights",
+        "load_weights",
+        "weights_for_run",
+        "cache_dir",
+        "validate",
+        "read_matconvnet",
+        "VGGWeights",
+    ):
         assert callable(getattr(nst_course.weights, name)), name

@@ -15,25 +15,38 @@ import sys
 
 import pytest
 
-pytest.importorskip("nbgrader", reason="nbgrader is not installed (the 'teach' extra: "
-                                       "pip install -e '.[teach]')")
+pytest.importorskip(
+    "nbgrader", reason="nbgrader is not installed (the 'teach' extra: pip install -e '.[teach]')"
+)
 nbformat = pytest.importorskip("nbformat")
 
-from nst_course.grading import POINTS, TOTAL  # noqa: E402
-from nst_course.grading import assignment  # noqa: E402
+from nst_course.grading import (  # noqa: E402
+    POINTS,
+    TOTAL,
+    assignment,  # noqa: E402
+)
 
 from .conftest import ROOT, cli_env  # noqa: E402
 
 NAME = "nst_assignment"
 NOTEBOOK = os.path.basename(assignment.SOURCE)
 # The classic mistake: unrolling without the transpose.
-RIGHT = {"a_%s = tf.transpose(tf.reshape(a_%s, [n_H * n_W, n_C]))" % (x, x):
-         "a_%s = tf.reshape(a_%s, [n_C, n_H * n_W])" % (x, x) for x in "SG"}
+RIGHT = {
+    "a_%s = tf.transpose(tf.reshape(a_%s, [n_H * n_W, n_C]))"
+    % (x, x): "a_%s = tf.reshape(a_%s, [n_C, n_H * n_W])" % (x, x)
+    for x in "SG"
+}
 
 
 def run(args, cwd, env):
-    done = subprocess.run([sys.executable, "-m", "nbgrader"] + args, cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader"] + args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
@@ -49,27 +62,41 @@ def graded(tmp_path_factory, tiny_mat):
         "c.CourseDirectory.course_id = 'nst-course-test'\n"
         "c.CourseDirectory.root = %r\n"
         "c.Execute.timeout = 600  # a loaded test machine; the default is 30 s per cell\n"
-        % str(course))
+        % str(course)
+    )
     jupyter = course / "jupyter"
     spec = jupyter / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
     env = cli_env()
-    env.update({
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),  # alembic
-        "JUPYTER_PATH": str(jupyter), "NST_VGG_MODEL": tiny_mat,
-        "NST_NOTEBOOK_WIDTH": "40", "NST_NOTEBOOK_HEIGHT": "32", "NST_NOTEBOOK_ITERATIONS": "2",
-        "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"),
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    })
+    env.update(
+        {
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),  # alembic
+            "JUPYTER_PATH": str(jupyter),
+            "NST_VGG_MODEL": tiny_mat,
+            "NST_NOTEBOOK_WIDTH": "40",
+            "NST_NOTEBOOK_HEIGHT": "32",
+            "NST_NOTEBOOK_ITERATIONS": "2",
+            "NST_NOTEBOOK_IMAGES": os.path.join(ROOT, "images"),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
+    )
     run(["generate_assignment", NAME, "--force"], course, env)
     release = course / "release" / NAME / NOTEBOOK
     assert release.exists()
 
-    submissions = {"solution": (source / NOTEBOOK).read_text(encoding="utf-8"),
-                   "release": release.read_text(encoding="utf-8")}
+    submissions = {
+        "solution": (source / NOTEBOOK).read_text(encoding="utf-8"),
+        "release": release.read_text(encoding="utf-8"),
+    }
     buggy = submissions["solution"]
     for right, bug in RIGHT.items():
         assert right in buggy
@@ -87,8 +114,11 @@ def graded(tmp_path_factory, tiny_mat):
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
         for student in submissions:
             submission = gradebook.find_submission(NAME, student)
-            cells = {grade.name: grade.score for notebook in submission.notebooks
-                     for grade in notebook.grades}
+            cells = {
+                grade.name: grade.score
+                for notebook in submission.notebooks
+                for grade in notebook.grades
+            }
             scores[student] = (submission.score, submission.max_score, cells)
     return course, scores
 
@@ -99,8 +129,9 @@ def check_outputs(course, student):
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
-            shown[meta["grade_id"]] = [(o.get("output_type"), o.get("name"), o.get("text", ""))
-                                       for o in cell.outputs]
+            shown[meta["grade_id"]] = [
+                (o.get("output_type"), o.get("name"), o.get("text", "")) for o in cell.outputs
+            ]
     return shown
 
 

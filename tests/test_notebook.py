@@ -27,9 +27,11 @@ PUBLISHED = [
     "J = 35.34667875478276",
 ]
 # GA: the same to 1e-6 (two entries may round differently in the last bit of a float32).
-PUBLISHED_GA = [[6.42230511, -4.42912197, -2.09668207],
-                [-4.42912197, 19.46583748, 19.56387138],
-                [-2.09668207, 19.56387138, 20.6864624]]
+PUBLISHED_GA = [
+    [6.42230511, -4.42912197, -2.09668207],
+    [-4.42912197, 19.46583748, 19.56387138],
+    [-2.09668207, 19.56387138, 20.6864624],
+]
 
 
 def text_of(cell):
@@ -97,14 +99,26 @@ def test_the_assignment_in_order(executed):
     def first(text):
         return next(k for k, s in enumerate(shown) if text in s)
 
-    steps = ["'conv4_2'", "J_content = 6.76559", "J_style_layer = 9.19028",
-             "J = 35.34667875478276", "Iteration 0 :", "saved:", "iteration 2: total"]
+    steps = [
+        "'conv4_2'",
+        "J_content = 6.76559",
+        "J_style_layer = 9.19028",
+        "J = 35.34667875478276",
+        "Iteration 0 :",
+        "saved:",
+        "iteration 2: total",
+    ]
     positions = [first(step) for step in steps]
     assert positions == sorted(positions)
     assert "shape=(1, 32, 40, 3)" in joined  # the model at the notebook's image size
     assert "Iteration 2 :" in joined
-    pictures = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
-                if "image/png" in o.get("data", {})]
+    pictures = [
+        o
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(pictures) >= 5  # content, style, noisy start, result, cost curves
     names = set(os.listdir(out))
     assert {"0.png", "2.png", "generated_image.jpg", "costs.png"} <= names

@@ -21,7 +21,10 @@ def test_the_rule_for_a_training_process():
     assert onednn.training_environment({}) == {ONEDNN: "1", FROZEN: "1"}
     # a user's own setting always wins, whatever it says
     assert onednn.training_environment({ONEDNN: "0"}) == {ONEDNN: "0", FROZEN: "1"}
-    assert onednn.training_environment({ONEDNN: "false", FROZEN: "0"}) == {ONEDNN: "false", FROZEN: "0"}
+    assert onednn.training_environment({ONEDNN: "false", FROZEN: "0"}) == {
+        ONEDNN: "false",
+        FROZEN: "0",
+    }
     assert onednn.training_environment({"OTHER": "x"}) == {ONEDNN: "1", FROZEN: "1"}
 
 
@@ -67,10 +70,33 @@ def test_the_main_job_turns_onednn_on_unless_the_user_set_it(tiny_mat, tmp_path,
     if preset is not None:
         env[ONEDNN] = preset
     proc = subprocess.run(
-        [sys.executable, "-c", MAIN_JOB, "run", "--content", str(tmp_path / "c.png"),
-         "--style", str(tmp_path / "s.png"), "--output-dir", str(tmp_path / "out"),
-         "--iterations", "2", "--width", "40", "--height", "32", "--weights", tiny_mat, "--quiet"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-c",
+            MAIN_JOB,
+            "run",
+            "--content",
+            str(tmp_path / "c.png"),
+            "--style",
+            str(tmp_path / "s.png"),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--iterations",
+            "2",
+            "--width",
+            "40",
+            "--height",
+            "32",
+            "--weights",
+            tiny_mat,
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.stdout.strip().splitlines()[-1] == "status 0 " + want, proc.stderr
     assert (tmp_path / "out" / "generated_image.jpg").is_file()
 
@@ -95,9 +121,21 @@ def test_equivalence_and_published_outputs_with_onednn_forced(setting, want):
     env = cli_env()
     env.update({ONEDNN: setting, FROZEN: "1"})
     proc = subprocess.run(
-        [sys.executable, "-c", PYTEST_THEN_REPORT, "tests/test_fast_graph.py",
-         "tests/test_published_outputs.py", "-k", "not command_line"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            PYTEST_THEN_REPORT,
+            "tests/test_fast_graph.py",
+            "tests/test_published_outputs.py",
+            "-k",
+            "not command_line",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == want
     assert " passed" in proc.stdout and "skipped" not in proc.stdout
@@ -113,6 +151,9 @@ def test_the_notebook_turns_onednn_on_before_tensorflow():
         cells = [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
     lines = [line.strip() for line in "".join(cells[0]["source"]).splitlines()]
     enable = next(i for i, line in enumerate(lines) if line.startswith("enable_onednn()"))
-    tensorflow_lines = [i for i, line in enumerate(lines) if "tensorflow" in line.lower()
-                        or line.startswith("from nst_course import")]
+    tensorflow_lines = [
+        i
+        for i, line in enumerate(lines)
+        if "tensorflow" in line.lower() or line.startswith("from nst_course import")
+    ]
     assert tensorflow_lines and enable < min(tensorflow_lines)

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_course.run import runner, styles
 from nst_course.config import CONFIG
 from nst_course.costs import total_variation_cost
 from nst_course.errors import NSTError
 from nst_course.images import load_image, reshape_and_normalize_image
+from nst_course.run import runner, styles
 from nst_course.run.runner import RunOptions
 
 from .conftest import random_image
@@ -46,9 +46,19 @@ def pictures(tmp_path):
 
 
 def make_opts(tmp_path, tiny_mat, pictures, out="out", **kw):
-    values = dict(content=pictures["content"], style=[pictures["style_a"]],
-                  output_dir=str(tmp_path / out), width=W, height=H, weights=tiny_mat,
-                  iterations=4, print_every=1, save_every=0, seed=3, quiet=True)
+    values = dict(
+        content=pictures["content"],
+        style=[pictures["style_a"]],
+        output_dir=str(tmp_path / out),
+        width=W,
+        height=H,
+        weights=tiny_mat,
+        iterations=4,
+        print_every=1,
+        save_every=0,
+        seed=3,
+        quiet=True,
+    )
     values.update(kw)
     return RunOptions(**values)
 
@@ -78,7 +88,7 @@ def np_gram(a):
 
 
 def np_layer_style_cost(GS, GG, n_H, n_W, n_C):
-    return np.sum((GS - GG) ** 2) / (4.0 * n_C ** 2 * (n_H * n_W) ** 2)
+    return np.sum((GS - GG) ** 2) / (4.0 * n_C**2 * (n_H * n_W) ** 2)
 
 
 def np_pool(a, how):
@@ -100,8 +110,10 @@ def np_tv(x):
 # --------------------------------------------------------------------------- the default path
 
 
-COST_LINES = re.compile(r"Iteration (\d+) :\ntotal cost = (\S+)\ncontent cost = (\S+)\n"
-                        r"style cost = (\S+)\n")
+COST_LINES = re.compile(
+    r"Iteration (\d+) :\ntotal cost = (\S+)\ncontent cost = (\S+)\n"
+    r"style cost = (\S+)\n"
+)
 
 
 def test_default_run_gives_the_course_costs(tmp_path, tiny_mat, pictures, capsys):
@@ -119,10 +131,18 @@ def test_default_run_gives_the_course_costs(tmp_path, tiny_mat, pictures, capsys
     capsys.readouterr()
     with tf.Graph().as_default(), tf1.Session() as sess:
         g = build_graph(content, style, weights=tiny_mat, sess=sess)
-        model_nn(sess, start, num_iterations=5, handles=g, output_dir=str(tmp_path / "course"),
-                 print_every=1)
-    course = [(int(i), float(np.float32(t)), float(np.float32(c)), float(np.float32(s)))
-              for i, t, c, s in COST_LINES.findall(capsys.readouterr().out)]
+        model_nn(
+            sess,
+            start,
+            num_iterations=5,
+            handles=g,
+            output_dir=str(tmp_path / "course"),
+            print_every=1,
+        )
+    course = [
+        (int(i), float(np.float32(t)), float(np.float32(c)), float(np.float32(s)))
+        for i, t, c, s in COST_LINES.findall(capsys.readouterr().out)
+    ]
     assert [r[0] for r in ours] == [0, 1, 2, 3, 4]
     # The main job's graph is the course's arranged for speed (nst_course.run.fastcosts): the same
     # costs to float32 rounding.
@@ -155,8 +175,13 @@ def test_tv_weight_adds_weighted_tv_to_J(tmp_path, tiny_mat, pictures):
 
 
 def test_blend_weights_give_weighted_gram_targets(tmp_path, tiny_mat, pictures):
-    opts = make_opts(tmp_path, tiny_mat, pictures, style=[pictures["style_a"], pictures["style_b"]],
-                     style_blend_weights=[3.0, 1.0])
+    opts = make_opts(
+        tmp_path,
+        tiny_mat,
+        pictures,
+        style=[pictures["style_a"], pictures["style_b"]],
+        style_blend_weights=[3.0, 1.0],
+    )
     prepared, graph, sess = built(opts)
     model = graph.model
     with sess:
@@ -191,8 +216,13 @@ def test_one_style_with_targets_matches_the_course_style_cost(tmp_path, tiny_mat
 
 
 def test_blend_weight_count_must_match(tmp_path, tiny_mat, pictures):
-    opts = make_opts(tmp_path, tiny_mat, pictures, style=[pictures["style_a"], pictures["style_b"]],
-                     style_blend_weights=[1.0, 2.0, 3.0])
+    opts = make_opts(
+        tmp_path,
+        tiny_mat,
+        pictures,
+        style=[pictures["style_a"], pictures["style_b"]],
+        style_blend_weights=[1.0, 2.0, 3.0],
+    )
     with pytest.raises(NSTError, match="3 style blend weights given for 2 style images"):
         built(opts)
 
@@ -200,7 +230,9 @@ def test_blend_weight_count_must_match(tmp_path, tiny_mat, pictures):
 # --------------------------------------------------------------------------- --style-scale
 
 
-def test_style_scale_uses_the_resized_style_with_size_normalised_grams(tmp_path, tiny_mat, pictures):
+def test_style_scale_uses_the_resized_style_with_size_normalised_grams(
+    tmp_path, tiny_mat, pictures
+):
     from nst_course import load_vgg_model
 
     opts = make_opts(tmp_path, tiny_mat, pictures, style_scale=0.5)
@@ -217,8 +249,9 @@ def test_style_scale_uses_the_resized_style_with_size_normalised_grams(tmp_path,
         _, s_H, s_W, _ = acts[name].shape
         assert s_H * s_W < n_H * n_W
         want = np_gram(acts[name]) * (n_H * n_W) / (s_H * s_W)
-        np.testing.assert_allclose(graph.extra["style_targets"][name], want, rtol=1e-4,
-                                   atol=1e-3 * np.abs(want).max())
+        np.testing.assert_allclose(
+            graph.extra["style_targets"][name], want, rtol=1e-4, atol=1e-3 * np.abs(want).max()
+        )
 
 
 # --------------------------------------------------------------------------- --pooling
@@ -228,16 +261,27 @@ def test_max_pooling_pools_as_numpy_says(tmp_path, tiny_mat, pictures):
     image = reshape_and_normalize_image(random_image(H, W, seed=4)).astype(np.float32)
     results = {}
     for pooling in ("avg", "max"):
-        opts = make_opts(tmp_path, tiny_mat, pictures, pooling=pooling,
-                         style_layers=[("conv1_1", 0.5), ("%spool4" % pooling, 0.5)])
+        opts = make_opts(
+            tmp_path,
+            tiny_mat,
+            pictures,
+            pooling=pooling,
+            style_layers=[("conv1_1", 0.5), ("%spool4" % pooling, 0.5)],
+        )
         _, graph, sess = built(opts)
         model = graph.model
         with sess:
             assert "%spool1" % pooling in model
             assert ("avgpool1" in model) == (pooling == "avg")
             model["input"].load(image, sess)
-            names = ["conv1_2", "conv2_2", "conv4_4", "%spool1" % pooling, "%spool2" % pooling,
-                     "%spool4" % pooling]
+            names = [
+                "conv1_2",
+                "conv2_2",
+                "conv4_4",
+                "%spool1" % pooling,
+                "%spool2" % pooling,
+                "%spool4" % pooling,
+            ]
             results[pooling] = dict(zip(names, sess.run([model[n] for n in names])))
     r = results["max"]
     np.testing.assert_allclose(r["maxpool1"], np_pool(r["conv1_2"], "max"), rtol=1e-6)
@@ -254,8 +298,13 @@ def test_max_pooling_pools_as_numpy_says(tmp_path, tiny_mat, pictures):
 
 
 def test_unknown_layer_names_are_rejected_with_the_valid_list(tmp_path, tiny_mat, pictures):
-    opts = make_opts(tmp_path, tiny_mat, pictures, content_layer="conv9_9",
-                     style_layers=[("conv1_1", 0.5), ("relu1_1", 0.5)])
+    opts = make_opts(
+        tmp_path,
+        tiny_mat,
+        pictures,
+        content_layer="conv9_9",
+        style_layers=[("conv1_1", 0.5), ("relu1_1", 0.5)],
+    )
     with pytest.raises(NSTError) as info:
         built(opts)
     message = str(info.value)
@@ -270,8 +319,13 @@ def test_unknown_layer_names_are_rejected_with_the_valid_list(tmp_path, tiny_mat
 
 
 def test_other_layers_change_the_costs_as_numpy_says(tmp_path, tiny_mat, pictures):
-    opts = make_opts(tmp_path, tiny_mat, pictures, content_layer="conv3_2",
-                     style_layers=[("conv2_2", 0.7), ("avgpool3", 0.3)])
+    opts = make_opts(
+        tmp_path,
+        tiny_mat,
+        pictures,
+        content_layer="conv3_2",
+        style_layers=[("conv2_2", 0.7), ("avgpool3", 0.3)],
+    )
     prepared, graph, sess = built(opts)
     model = graph.model
     names = ["conv3_2", "conv2_2", "avgpool3"]
@@ -283,9 +337,13 @@ def test_other_layers_change_the_costs_as_numpy_says(tmp_path, tiny_mat, picture
         image = reshape_and_normalize_image(random_image(H, W, seed=8)).astype(np.float32)
         model["input"].load(image, sess)
         a_G, Jc, Js = sess.run([{n: model[n] for n in names}, graph.J_content, graph.J_style])
-    np.testing.assert_allclose(Jc, np.sum((a_C - a_G["conv3_2"]) ** 2.0) / (4 * a_C.size), rtol=1e-4)
-    want = sum(c * np_layer_style_cost(np_gram(a_S[n]), np_gram(a_G[n]), *a_G[n].shape[1:])
-               for n, c in opts.style_layers)
+    np.testing.assert_allclose(
+        Jc, np.sum((a_C - a_G["conv3_2"]) ** 2.0) / (4 * a_C.size), rtol=1e-4
+    )
+    want = sum(
+        c * np_layer_style_cost(np_gram(a_S[n]), np_gram(a_G[n]), *a_G[n].shape[1:])
+        for n, c in opts.style_layers
+    )
     np.testing.assert_allclose(Js, want, rtol=1e-3)
 
 
@@ -304,12 +362,15 @@ def test_init_choices_give_the_start_image(tmp_path, tiny_mat, pictures):
 
     np.testing.assert_array_equal(start("content"), content)
     np.testing.assert_array_equal(start("style"), style)
-    np.testing.assert_array_equal(start(str(tmp_path / "start.png")),
-                                  reshape_and_normalize_image(load_image(str(tmp_path / "start.png"), W, H)))
+    np.testing.assert_array_equal(
+        start(str(tmp_path / "start.png")),
+        reshape_and_normalize_image(load_image(str(tmp_path / "start.png"), W, H)),
+    )
     noise = start("noise")  # the course's: 0.6 U(-20, 20) + 0.4 content, seeded
     rng = np.random.default_rng(3)
-    np.testing.assert_allclose(noise, rng.uniform(-20, 20, (1, H, W, 3)).astype(np.float32) * 0.6
-                               + content * 0.4)
+    np.testing.assert_allclose(
+        noise, rng.uniform(-20, 20, (1, H, W, 3)).astype(np.float32) * 0.6 + content * 0.4
+    )
     with pytest.raises(NSTError, match="--init nothing.png: not noise, content, style"):
         start(str(tmp_path / "nothing.png").replace(str(tmp_path) + os.sep, ""))
 
@@ -348,8 +409,9 @@ def test_preserve_colors_applies_to_the_saved_images(tmp_path, tiny_mat, picture
     from nst_course.run.colors import preserve_colors
 
     plain = make_opts(tmp_path, tiny_mat, pictures, save_every=3, iterations=4)
-    kept = make_opts(tmp_path, tiny_mat, pictures, save_every=3, iterations=4, out="kept",
-                     preserve_colors=True)
+    kept = make_opts(
+        tmp_path, tiny_mat, pictures, save_every=3, iterations=4, out="kept", preserve_colors=True
+    )
     result_plain = runner.run(plain)
     result_kept = runner.run(kept)
     content = load_image(pictures["content"], W, H)
@@ -373,7 +435,7 @@ def test_lbfgs_respects_the_pixel_bounds():
     with tf1.Session() as sess:
         sess.run(tf1.global_variables_initializer())
         value, grad = step.loss_and_gradient(sess, np.full(36, 2.0))
-        np.testing.assert_allclose(value, 35 * 998.0 ** 2 + 998.0 ** 2 + 5002.0 ** 2, rtol=1e-6)
+        np.testing.assert_allclose(value, 35 * 998.0**2 + 998.0**2 + 5002.0**2, rtol=1e-6)
         np.testing.assert_allclose(grad[1:], 2 * (2.0 - 1000.0))
         stepper = step.stepper(sess, 30)
         for _ in range(30):
@@ -386,8 +448,16 @@ def test_lbfgs_respects_the_pixel_bounds():
 
 
 def test_lbfgs_run_lowers_the_cost_within_bounds(tmp_path, tiny_mat, pictures, capsys):
-    opts = make_opts(tmp_path, tiny_mat, pictures, optimizer="lbfgs", iterations=6, save_every=5,
-                     quiet=False, print_every=5)
+    opts = make_opts(
+        tmp_path,
+        tiny_mat,
+        pictures,
+        optimizer="lbfgs",
+        iterations=6,
+        save_every=5,
+        quiet=False,
+        print_every=5,
+    )
     prepared, graph, sess = built(opts)
     with sess:
         log = runner.CostLog(os.path.join(opts.output_dir, "costs.csv"))
@@ -410,7 +480,9 @@ class _Stop(Exception):
 
 
 @pytest.mark.parametrize("optimizer", ["adam"])
-def test_resume_gives_the_uninterrupted_result(tmp_path, tiny_mat, pictures, monkeypatch, optimizer):
+def test_resume_gives_the_uninterrupted_result(
+    tmp_path, tiny_mat, pictures, monkeypatch, optimizer
+):
     from nst_course.run import checkpoint
 
     kw = dict(iterations=7, print_every=2, save_every=3, optimizer=optimizer, tv_weight=0.01)
@@ -432,7 +504,13 @@ def test_resume_gives_the_uninterrupted_result(tmp_path, tiny_mat, pictures, mon
     monkeypatch.setattr(checkpoint, "save", original)
     saved = checkpoint.load(cut.output_dir)
     assert saved.iteration == 4
-    assert set(saved.variables) == {"input", "input/Adam", "input/Adam_1", "beta1_power", "beta2_power"}
+    assert set(saved.variables) == {
+        "input",
+        "input/Adam",
+        "input/Adam_1",
+        "beta1_power",
+        "beta2_power",
+    }
     assert saved.options["tv_weight"] == 0.01 and saved.options["iterations"] == 7
 
     # Continue with nothing but the directory: the saved options are used.
@@ -463,20 +541,60 @@ def test_resume_refuses_other_settings(tmp_path, tiny_mat, pictures):
 
 def _cli(args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "nst_course"] + args, cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nst_course"] + args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_run_with_options_beyond_the_course(tmp_path, tiny_mat, pictures):
     out = tmp_path / "cli"
-    args = ["run", "--content", pictures["content"],
-            "--style", pictures["style_a"] + "," + pictures["style_b"],
-            "--style-blend-weights", "3,1", "--tv-weight", "0.01", "--pooling", "max",
-            "--init", "content", "--preserve-colors", "--optimizer", "lbfgs",
-            "--content-layer", "conv3_2", "--style-layers", "conv1_1:0.5,conv3_1:0.5",
-            "--style-scale", "0.5", "--iterations", "3", "--print-every", "1", "--save-every", "2",
-            "--checkpoint-every", "2", "--width", str(W), "--height", str(H),
-            "--weights", tiny_mat, "--seed", "1", "--output-dir", str(out)]
+    args = [
+        "run",
+        "--content",
+        pictures["content"],
+        "--style",
+        pictures["style_a"] + "," + pictures["style_b"],
+        "--style-blend-weights",
+        "3,1",
+        "--tv-weight",
+        "0.01",
+        "--pooling",
+        "max",
+        "--init",
+        "content",
+        "--preserve-colors",
+        "--optimizer",
+        "lbfgs",
+        "--content-layer",
+        "conv3_2",
+        "--style-layers",
+        "conv1_1:0.5,conv3_1:0.5",
+        "--style-scale",
+        "0.5",
+        "--iterations",
+        "3",
+        "--print-every",
+        "1",
+        "--save-every",
+        "2",
+        "--checkpoint-every",
+        "2",
+        "--width",
+        str(W),
+        "--height",
+        str(H),
+        "--weights",
+        tiny_mat,
+        "--seed",
+        "1",
+        "--output-dir",
+        str(out),
+    ]
     done = _cli(args, str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Iteration ") == 3
@@ -499,9 +617,26 @@ def test_cli_run_with_options_beyond_the_course(tmp_path, tiny_mat, pictures):
 def test_cli_refuses_an_unknown_layer_with_the_valid_names(tmp_path, tiny_mat, pictures, capsys):
     from nst_course.cli import main
 
-    status = main(["run", "--content-layer", "conv4_5", "--weights", tiny_mat, "--content",
-                   pictures["content"], "--style", pictures["style_a"], "--width", str(W),
-                   "--height", str(H), "--output-dir", str(tmp_path / "bad"), "--quiet"])
+    status = main(
+        [
+            "run",
+            "--content-layer",
+            "conv4_5",
+            "--weights",
+            tiny_mat,
+            "--content",
+            pictures["content"],
+            "--style",
+            pictures["style_a"],
+            "--width",
+            str(W),
+            "--height",
+            str(H),
+            "--output-dir",
+            str(tmp_path / "bad"),
+            "--quiet",
+        ]
+    )
     assert status == 2  # a usage error
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "content layer 'conv4_5'" in lines[0]

@@ -1,8 +1,8 @@
 """The report files (costs.png, summary.png, progress.gif) and the progress display."""
 
 import io
-import time
 import os
+import time
 from types import SimpleNamespace
 
 import imageio.v2 as imageio
@@ -18,8 +18,17 @@ ROWS = [(0, 5.0e9, 7877.67, 1.26e8), (20, 9.4e8, 15187.1, 2.36e7), (40, 4.0e8, 1
 
 
 def opts(tmp_path, **kw):
-    values = dict(output_dir=str(tmp_path), alpha=10.0, beta=40.0, iterations=60, learning_rate=2.0,
-                  noise_ratio=0.6, optimizer="adam", seed=None, save_every=20)
+    values = dict(
+        output_dir=str(tmp_path),
+        alpha=10.0,
+        beta=40.0,
+        iterations=60,
+        learning_rate=2.0,
+        noise_ratio=0.6,
+        optimizer="adam",
+        seed=None,
+        save_every=20,
+    )
     values.update(kw)
     return SimpleNamespace(**values)
 
@@ -43,18 +52,31 @@ def test_costs_png_copes_with_zero_costs_and_a_single_row(tmp_path):
 
 
 def test_summary_shows_all_panels_and_the_caption_names_the_weights(tmp_path):
-    content, style, result = random_image(30, 40, 1), random_image(30, 40, 2), random_image(30, 40, 3)
-    path = outputs.summary_image(content, [style], result, str(tmp_path / "summary.png"),
-                                 caption="alpha = 10, beta = 40\nVGG weights: x.mat")
+    content, style, result = (
+        random_image(30, 40, 1),
+        random_image(30, 40, 2),
+        random_image(30, 40, 3),
+    )
+    path = outputs.summary_image(
+        content,
+        [style],
+        result,
+        str(tmp_path / "summary.png"),
+        caption="alpha = 10, beta = 40\nVGG weights: x.mat",
+    )
     image = imageio.imread(path)
     assert image.shape[1] == 1200 and image.shape[0] > 300
     two_styles = outputs.summary_image(content, [style, style], result, str(tmp_path / "s2.png"))
     assert imageio.imread(two_styles).shape[1] == 1600
     caption = outputs.caption_for(opts(tmp_path, seed=3), SimpleNamespace(source="random(seed=0)"))
-    assert caption == ("alpha = 10, beta = 40, 60 iterations, Adam, learning rate 2, noise ratio 0.6\n"
-                       "VGG weights: random (untrained VGG-19), seed 3")
-    assert outputs.weights_label("/some/where/imagenet-vgg-verydeep-19.mat") == \
-        "imagenet-vgg-verydeep-19.mat"
+    assert caption == (
+        "alpha = 10, beta = 40, 60 iterations, Adam, learning rate 2, noise ratio 0.6\n"
+        "VGG weights: random (untrained VGG-19), seed 3"
+    )
+    assert (
+        outputs.weights_label("/some/where/imagenet-vgg-verydeep-19.mat")
+        == "imagenet-vgg-verydeep-19.mat"
+    )
     assert "L-BFGS" in outputs.caption_for(opts(tmp_path, optimizer="lbfgs"))
 
 
@@ -97,8 +119,14 @@ def test_write_reports_writes_the_three_files(tmp_path):
     image = random_image(24, 32, 0)
     imageio.imwrite(tmp_path / "0.png", image)
     result = random_image(24, 32, 1)
-    written = outputs.write_reports(opts(tmp_path, iterations=10, save_every=20), image, [image],
-                                    result, ROWS, weights=SimpleNamespace(source="random(seed=0)"))
+    written = outputs.write_reports(
+        opts(tmp_path, iterations=10, save_every=20),
+        image,
+        [image],
+        result,
+        ROWS,
+        weights=SimpleNamespace(source="random(seed=0)"),
+    )
     assert [os.path.basename(p) for p in written] == ["costs.png", "summary.png", "progress.gif"]
     assert len(imageio.mimread(tmp_path / "progress.gif")) == 2
 
@@ -120,7 +148,12 @@ class Terminal(io.StringIO):
 
 
 def test_format_duration():
-    assert [format_duration(s) for s in (0, 59.4, 75.2, 3725)] == ["0:00", "0:59", "1:15", "1:02:05"]
+    assert [format_duration(s) for s in (0, 59.4, 75.2, 3725)] == [
+        "0:00",
+        "0:59",
+        "1:15",
+        "1:02:05",
+    ]
 
 
 def test_plain_lines_every_n_iterations_with_rate_and_time_left():

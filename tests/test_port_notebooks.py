@@ -24,9 +24,11 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-PUBLISHED_GA = [[6.42230511, -4.42912197, -2.09668207],
-                [-4.42912197, 19.46583748, 19.56387138],
-                [-2.09668207, 19.56387138, 20.6864624]]
+PUBLISHED_GA = [
+    [6.42230511, -4.42912197, -2.09668207],
+    [-4.42912197, 19.46583748, 19.56387138],
+    [-2.09668207, 19.56387138, 20.6864624],
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +43,25 @@ def learner_folder(base, tiny_mat, version, images="own", **options):
     shutil.copyfile(tiny_mat, base / "pretrained-model" / "imagenet-vgg-verydeep-19.mat")
     if images == "own":
         (base / "images").mkdir()
-        for name, (h, w) in {"louvre.jpg": (450, 600), "monet_800600.jpg": (600, 800),
-                             "louvre_small.jpg": (300, 400), "monet.jpg": (300, 400)}.items():
+        for name, (h, w) in {
+            "louvre.jpg": (450, 600),
+            "monet_800600.jpg": (600, 800),
+            "louvre_small.jpg": (300, 400),
+            "monet.jpg": (300, 400),
+        }.items():
             Image.fromarray(random_image(h, w, seed=len(name))).save(base / "images" / name)
     return write_notebook(base / "nst.ipynb", course_notebook(version, **options))
 
 
 def port_and_run(folder, env, *port_args):
-    done = subprocess.run([sys.executable, "-m", "nst_course", "port", "nst.ipynb", *port_args],
-                          capture_output=True, text=True, env=cli_env(), cwd=folder, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "nst_course", "port", "nst.ipynb", *port_args],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=folder,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "MISSING" not in done.stdout, done.stdout
     nb = nbformat.read(str(folder / "nst_ported.ipynb"), as_version=4)
@@ -70,12 +82,18 @@ def shown(cell):
 
 def errors(nb):
     """{index of the code cell in the ported notebook: 'Name: value'} of the cells that failed."""
-    return {k: "%s: %s" % (o["ename"], o["evalue"]) for k, cell in enumerate(nb.cells)
-            for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+    return {
+        k: "%s: %s" % (o["ename"], o["evalue"])
+        for k, cell in enumerate(nb.cells)
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    }
 
 
 def cell_with(nb, text):
-    return next(k for k, cell in enumerate(nb.cells) if cell.cell_type == "code" and text in cell.source)
+    return next(
+        k for k, cell in enumerate(nb.cells) if cell.cell_type == "code" and text in cell.source
+    )
 
 
 def assert_published(nb, *lines):
@@ -96,7 +114,9 @@ def test_v3a_notebook_ported_prints_the_expected_output_and_trains(tmp_path, tin
     assert errors(nb) == {}
     assert_published(nb, "J_content = 6.76559", "J_style_layer = 9.19028", "J = 35.34667875478276")
     model = shown(nb.cells[cell_with(nb, "pp.pprint(model)")])
-    assert "'input': <tf.Variable 'input:0' shape=(1, 300, 400, 3) dtype=float32_ref>" in model  # TF1's
+    assert (
+        "'input': <tf.Variable 'input:0' shape=(1, 300, 400, 3) dtype=float32_ref>" in model
+    )  # TF1's
     assert "'conv4_2': <tf.Tensor 'conv4_2:0' shape=(1, 38, 50, 8) dtype=float32>" in model
     training = shown(nb.cells[cell_with(nb, "model_nn(sess, generated_image)")])
     for i in range(0, 200, 20):

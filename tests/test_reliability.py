@@ -33,7 +33,6 @@ ERROR = "nst-course: error: "
 # --------------------------------------------------------------------------- helpers
 
 
-
 _IMPORT_PROBLEM = {}
 
 
@@ -41,13 +40,24 @@ def _unprivileged_import_problem(prefix):
     """Why user 65534 cannot run the command from this checkout (None when it can), e.g. a
     clone or virtual environment in a directory only root can read."""
     if "answer" not in _IMPORT_PROBLEM:
-        probe = subprocess.run(prefix + [sys.executable, "-c", "import nst_course.cli"], cwd="/",
-                               env=cli_env(), capture_output=True, text=True, timeout=120)
+        probe = subprocess.run(
+            prefix + [sys.executable, "-c", "import nst_course.cli"],
+            cwd="/",
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         last = (probe.stderr.strip().splitlines() or ["exit status %d" % probe.returncode])[-1]
-        _IMPORT_PROBLEM["answer"] = None if probe.returncode == 0 else (
-            "user 65534 cannot import nst_course from this checkout (%s): the checkout or its "
-            "Python is in a directory that user cannot read, so file permissions cannot be "
-            "tested" % last)
+        _IMPORT_PROBLEM["answer"] = (
+            None
+            if probe.returncode == 0
+            else (
+                "user 65534 cannot import nst_course from this checkout (%s): the checkout or its "
+                "Python is in a directory that user cannot read, so file permissions cannot be "
+                "tested" % last
+            )
+        )
     return _IMPORT_PROBLEM["answer"]
 
 
@@ -65,9 +75,14 @@ def nst(*args, cwd=None, unprivileged=False):
         reason = _unprivileged_import_problem(prefix)
         if reason:
             pytest.skip(reason)
-    return subprocess.run(prefix + [sys.executable, "-m", "nst_course"] + [str(a) for a in args],
-                          cwd=cwd or ROOT, env=cli_env(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        prefix + [sys.executable, "-m", "nst_course"] + [str(a) for a in args],
+        cwd=cwd or ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def assert_error(proc, status, message):
@@ -82,15 +97,17 @@ def one_error_line(proc, status):
     assert proc.returncode == status, (proc.returncode, proc.stderr)
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(ERROR), proc.stderr
-    return lines[0][len(ERROR):]
+    return lines[0][len(ERROR) :]
 
 
 def snapshot(directory):
     """{name: bytes} of every file in ``directory`` (missing directory: None)."""
     if not os.path.isdir(directory):
         return None
-    return {name: open(os.path.join(directory, name), "rb").read()
-            for name in sorted(os.listdir(directory))}
+    return {
+        name: open(os.path.join(directory, name), "rb").read()
+        for name in sorted(os.listdir(directory))
+    }
 
 
 def write_png16(path, rgb16):
@@ -99,12 +116,20 @@ def write_png16(path, rgb16):
     raw = b"".join(b"\x00" + rgb16[y].astype(">u2").tobytes() for y in range(h))
 
     def chunk(tag, data):
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
 
     with open(path, "wb") as fh:
-        fh.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
-                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+        fh.write(
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b"")
+        )
 
 
 def make_images(d):
@@ -123,7 +148,8 @@ def make_images(d):
     rgba.save(path("rgba.png"))
     Image.fromarray(rgb).convert("P").save(path("palette.png"))
     Image.fromarray(np.tile(np.linspace(0, 65535, 48).astype(np.uint16), (40, 1))).save(
-        path("grey16.png"))
+        path("grey16.png")
+    )
     write_png16(path("rgb16.png"), rgb.astype(np.uint16) * 257)
     Image.fromarray(rgb).convert("CMYK").save(path("cmyk.jpg"), quality=95)
     Image.fromarray(rgb).save(path("progressive.jpg"), progressive=True, quality=95)
@@ -133,8 +159,9 @@ def make_images(d):
     exif[0x0112] = 6
     photo.save(path("exif.jpg"), exif=exif, quality=95)
     frames = [Image.fromarray(np.full((40, 48, 3), value, np.uint8)) for value in (30, 220)]
-    frames[0].save(path("animated.gif"), save_all=True, append_images=frames[1:], duration=50,
-                   loop=0)
+    frames[0].save(
+        path("animated.gif"), save_all=True, append_images=frames[1:], duration=50, loop=0
+    )
     Image.fromarray(rgb).save(path("Ölgemälde mit Leerzeichen.png"))
     p["spaces"] = p.pop("Ölgemälde mit Leerzeichen")
     # refused
@@ -176,28 +203,56 @@ def world():
             os.chmod(os.path.join(root, name), 0o755)
         for name in files:
             os.chmod(os.path.join(root, name), 0o644)
-    yield {"dir": d, "images": images, "weights": weights, "garbage": str(d / "garbage.mat"),
-           "file": str(d / "a-file")}
+    yield {
+        "dir": d,
+        "images": images,
+        "weights": weights,
+        "garbage": str(d / "garbage.mat"),
+        "file": str(d / "a-file"),
+    }
     shutil.rmtree(base, ignore_errors=True)
 
 
 def run_args(world, out, content=None, style=None, *extra):
     images = world["images"]
-    return ["run", "--weights", world["weights"], "--content", content or images["rgb"],
-            "--style", style or images["rgb"], "--width", W, "--height", H, "--iterations", 2,
-            "--print-every", 1, "--save-every", 1, "--seed", 1, "--output-dir", out] + list(extra)
+    return [
+        "run",
+        "--weights",
+        world["weights"],
+        "--content",
+        content or images["rgb"],
+        "--style",
+        style or images["rgb"],
+        "--width",
+        W,
+        "--height",
+        H,
+        "--iterations",
+        2,
+        "--print-every",
+        1,
+        "--save-every",
+        1,
+        "--seed",
+        1,
+        "--output-dir",
+        out,
+    ] + list(extra)
 
 
 # --------------------------------------------------------------------------- images that work
 
 
-@pytest.mark.parametrize("content, style", [
-    ("grey", "rgba"),
-    ("palette", "grey16"),
-    ("rgb16", "cmyk"),
-    ("progressive", "exif"),
-    ("animated", "spaces"),
-])
+@pytest.mark.parametrize(
+    "content, style",
+    [
+        ("grey", "rgba"),
+        ("palette", "grey16"),
+        ("rgb16", "cmyk"),
+        ("progressive", "exif"),
+        ("animated", "spaces"),
+    ],
+)
 def test_odd_but_valid_images_work_through_the_cli(world, tmp_path, content, style):
     images = world["images"]
     # the last case also writes into a directory with spaces and non-ASCII letters
@@ -239,19 +294,34 @@ def test_conversions_in_detail(world):
 # --------------------------------------------------------------------------- images refused
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("missing", "image not found: {path}; check the path (quote names with spaces)"),
-    ("directory", "{path} is a directory, not an image file; give the image's path"),
-    ("not_image", "{path} is not an image that can be read (JPEG, PNG, GIF, BMP, TIFF, WebP "
-                  "...); give an image file"),
-    ("empty", "image {path} is an empty file; give a JPEG, PNG, GIF, BMP, TIFF or WebP image"),
-    ("truncated", "image {path} is damaged or truncated (image file is truncated (%s bytes not "
-                  "processed)); export or download it again"),
-    ("truncated_png", "image {path} is damaged or truncated (image file is truncated); export "
-                      "or download it again"),
-    ("small", "image {path} is only 24x20 pixels; images must be at least 32x32 (the network "
-              "halves them five times)"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("missing", "image not found: {path}; check the path (quote names with spaces)"),
+        ("directory", "{path} is a directory, not an image file; give the image's path"),
+        (
+            "not_image",
+            "{path} is not an image that can be read (JPEG, PNG, GIF, BMP, TIFF, WebP "
+            "...); give an image file",
+        ),
+        ("empty", "image {path} is an empty file; give a JPEG, PNG, GIF, BMP, TIFF or WebP image"),
+        (
+            "truncated",
+            "image {path} is damaged or truncated (image file is truncated (%s bytes not "
+            "processed)); export or download it again",
+        ),
+        (
+            "truncated_png",
+            "image {path} is damaged or truncated (image file is truncated); export "
+            "or download it again",
+        ),
+        (
+            "small",
+            "image {path} is only 24x20 pixels; images must be at least 32x32 (the network "
+            "halves them five times)",
+        ),
+    ],
+)
 def test_bad_images_are_refused_with_one_line(world, tmp_path, kind, message):
     path = world["images"].get(kind, str(world["dir"] / "no such picture.jpg"))
     out = tmp_path / "out"
@@ -274,16 +344,21 @@ def test_a_pipe_is_refused_instead_of_hanging(world, tmp_path):
     pipe = str(tmp_path / "pipe.png")
     os.mkfifo(pipe)
     proc = nst(*run_args(world, tmp_path / "out", pipe))
-    assert_error(proc, 1, "%s is not a regular file (a pipe or a device?); give an image file"
-                 % pipe)
+    assert_error(
+        proc, 1, "%s is not a regular file (a pipe or a device?); give an image file" % pipe
+    )
 
 
 def test_image_above_the_pixel_limit_and_the_override(world, tmp_path):
     path = world["images"]["rgb"]  # 48 x 40 = 1920 pixels
     out = tmp_path / "out"
     proc = nst(*run_args(world, out, path, None, "--max-pixels", 1500))
-    assert_error(proc, 1, "image %s is 48x40 = 1920 pixels, above the limit of 1500; shrink it "
-                          "or pass --max-pixels 1920" % path)
+    assert_error(
+        proc,
+        1,
+        "image %s is 48x40 = 1920 pixels, above the limit of 1500; shrink it "
+        "or pass --max-pixels 1920" % path,
+    )
     assert not out.exists()
     proc = nst(*run_args(world, out, path, None, "--max-pixels", 1920, "--quiet"))
     assert proc.returncode == 0, proc.stderr
@@ -298,8 +373,12 @@ def test_default_pixel_limit_is_documented_and_sane():
 
 def test_output_size_above_the_pixel_limit(world, tmp_path):
     proc = nst(*run_args(world, tmp_path / "out", None, None, "--max-pixels", 1000))
-    assert_error(proc, 2, "--width 40 x --height 32 = 1280 pixels is above --max-pixels 1000; "
-                          "choose a smaller size or raise --max-pixels")
+    assert_error(
+        proc,
+        2,
+        "--width 40 x --height 32 = 1280 pixels is above --max-pixels 1000; "
+        "choose a smaller size or raise --max-pixels",
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
@@ -312,8 +391,11 @@ def test_unreadable_image(world, tmp_path):
         os.chmod(secret, 0o000)
         out = os.path.join(d, "out")
         proc = nst(*run_args(world, out, secret), unprivileged=True)
-        assert_error(proc, 1, "cannot read image %s: permission denied; check the file's "
-                              "permissions" % secret)
+        assert_error(
+            proc,
+            1,
+            "cannot read image %s: permission denied; check the file's permissions" % secret,
+        )
         assert not os.path.exists(out)
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -322,36 +404,53 @@ def test_unreadable_image(world, tmp_path):
 # --------------------------------------------------------------------------- option values
 
 
-@pytest.mark.parametrize("option, value, message", [
-    ("--width", "0", "argument --width: '0' must be greater than 0"),
-    ("--width", "-40", "argument --width: '-40' must be greater than 0"),
-    ("--width", "wide", "argument --width: 'wide' is not a whole number"),
-    ("--height", "0", "argument --height: '0' must be greater than 0"),
-    ("--height", "3.5", "argument --height: '3.5' is not a whole number"),
-    ("--iterations", "0", "argument --iterations: '0' must be greater than 0"),
-    ("--iterations", "-5", "argument --iterations: '-5' must be greater than 0"),
-    ("--iterations", "many", "argument --iterations: 'many' is not a whole number"),
-    ("--learning-rate", "0", "argument --learning-rate: '0' must be greater than 0"),
-    ("--learning-rate", "-2", "argument --learning-rate: '-2' must be greater than 0"),
-    ("--learning-rate", "nan", "argument --learning-rate: 'nan' is not a finite number"),
-    ("--learning-rate", "fast", "argument --learning-rate: 'fast' is not a number"),
-    ("--alpha", "-1", "argument --alpha: '-1' must be 0 or more"),
-    ("--alpha", "inf", "argument --alpha: 'inf' is not a finite number"),
-    ("--beta", "-40", "argument --beta: '-40' must be 0 or more"),
-    ("--beta", "lots", "argument --beta: 'lots' is not a number"),
-    ("--style-layers", "conv1_1:-0.2", "argument --style-layers: '-0.2' must be 0 or more"),
-    ("--style-layers", "conv1_1:nan", "argument --style-layers: 'nan' is not a finite number"),
-    ("--style-layers", "conv1_1:heavy", "argument --style-layers: 'heavy' is not a number"),
-    ("--style-layers", "conv1_1", "argument --style-layers: 'conv1_1': write each style layer as "
-                                  "NAME:WEIGHT"),
-    ("--max-pixels", "0", "argument --max-pixels: '0' must be greater than 0"),
-    ("--width", "16", "--width 16 is too small: the network needs at least 32 pixels per side "
-                      "(it halves the image five times)"),
-    ("--height", "31", "--height 31 is too small: the network needs at least 32 pixels per side "
-                       "(it halves the image five times)"),
-    ("--style-layers", "conv1_1:0,conv2_1:0", "--style-layers: every weight is 0; give at least "
-                                              "one layer a weight above 0"),
-])
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--width", "0", "argument --width: '0' must be greater than 0"),
+        ("--width", "-40", "argument --width: '-40' must be greater than 0"),
+        ("--width", "wide", "argument --width: 'wide' is not a whole number"),
+        ("--height", "0", "argument --height: '0' must be greater than 0"),
+        ("--height", "3.5", "argument --height: '3.5' is not a whole number"),
+        ("--iterations", "0", "argument --iterations: '0' must be greater than 0"),
+        ("--iterations", "-5", "argument --iterations: '-5' must be greater than 0"),
+        ("--iterations", "many", "argument --iterations: 'many' is not a whole number"),
+        ("--learning-rate", "0", "argument --learning-rate: '0' must be greater than 0"),
+        ("--learning-rate", "-2", "argument --learning-rate: '-2' must be greater than 0"),
+        ("--learning-rate", "nan", "argument --learning-rate: 'nan' is not a finite number"),
+        ("--learning-rate", "fast", "argument --learning-rate: 'fast' is not a number"),
+        ("--alpha", "-1", "argument --alpha: '-1' must be 0 or more"),
+        ("--alpha", "inf", "argument --alpha: 'inf' is not a finite number"),
+        ("--beta", "-40", "argument --beta: '-40' must be 0 or more"),
+        ("--beta", "lots", "argument --beta: 'lots' is not a number"),
+        ("--style-layers", "conv1_1:-0.2", "argument --style-layers: '-0.2' must be 0 or more"),
+        ("--style-layers", "conv1_1:nan", "argument --style-layers: 'nan' is not a finite number"),
+        ("--style-layers", "conv1_1:heavy", "argument --style-layers: 'heavy' is not a number"),
+        (
+            "--style-layers",
+            "conv1_1",
+            "argument --style-layers: 'conv1_1': write each style layer as NAME:WEIGHT",
+        ),
+        ("--max-pixels", "0", "argument --max-pixels: '0' must be greater than 0"),
+        (
+            "--width",
+            "16",
+            "--width 16 is too small: the network needs at least 32 pixels per side "
+            "(it halves the image five times)",
+        ),
+        (
+            "--height",
+            "31",
+            "--height 31 is too small: the network needs at least 32 pixels per side "
+            "(it halves the image five times)",
+        ),
+        (
+            "--style-layers",
+            "conv1_1:0,conv2_1:0",
+            "--style-layers: every weight is 0; give at least one layer a weight above 0",
+        ),
+    ],
+)
 def test_bad_option_values_are_usage_errors(world, tmp_path, option, value, message):
     out = tmp_path / "out"
     args = run_args(world, out)
@@ -364,9 +463,11 @@ def test_bad_option_values_are_usage_errors(world, tmp_path, option, value, mess
 
 
 def test_unknown_layer_names(world, tmp_path):
-    valid = ("conv1_1, conv1_2, avgpool1, conv2_1, conv2_2, avgpool2, conv3_1, conv3_2, conv3_3, "
-             "conv3_4, avgpool3, conv4_1, conv4_2, conv4_3, conv4_4, avgpool4, conv5_1, conv5_2, "
-             "conv5_3, conv5_4, avgpool5")
+    valid = (
+        "conv1_1, conv1_2, avgpool1, conv2_1, conv2_2, avgpool2, conv3_1, conv3_2, conv3_3, "
+        "conv3_4, avgpool3, conv4_1, conv4_2, conv4_3, conv4_4, avgpool4, conv5_1, conv5_2, "
+        "conv5_3, conv5_4, avgpool5"
+    )
     out = tmp_path / "out"
     proc = nst(*run_args(world, out, None, None, "--content-layer", "conv9_1"))
     assert_error(proc, 2, "unknown content layer 'conv9_1'; valid layers: " + valid)
@@ -379,8 +480,12 @@ def test_usage_errors_of_the_command_itself():
     proc = nst("paint")
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
     # the list of commands grows as subcommands are added (batch, grade, ...)
-    assert proc.stderr.startswith(ERROR + "argument COMMAND: invalid choice: 'paint' (choose "
-                                  "from 'run', 'weights'") and "'batch'" in proc.stderr
+    assert (
+        proc.stderr.startswith(
+            ERROR + "argument COMMAND: invalid choice: 'paint' (choose from 'run', 'weights'"
+        )
+        and "'batch'" in proc.stderr
+    )
     proc = nst("run", "--colour", "blue")
     assert_error(proc, 2, "unrecognized arguments: --colour blue")
 
@@ -391,13 +496,21 @@ def test_usage_errors_of_the_command_itself():
 def test_output_dir_that_is_a_file(world, tmp_path):
     before = open(world["file"], "rb").read()
     proc = nst(*run_args(world, world["file"]))
-    assert_error(proc, 1, "--output-dir %s is a file, not a directory; choose another path "
-                          "(nothing was changed)" % world["file"])
+    assert_error(
+        proc,
+        1,
+        "--output-dir %s is a file, not a directory; choose another path "
+        "(nothing was changed)" % world["file"],
+    )
     assert open(world["file"], "rb").read() == before
     inside = os.path.join(world["file"], "results")
     proc = nst(*run_args(world, inside))
-    assert_error(proc, 1, "cannot create --output-dir %s: %s is a file, not a directory; choose "
-                          "another path" % (inside, world["file"]))
+    assert_error(
+        proc,
+        1,
+        "cannot create --output-dir %s: %s is a file, not a directory; choose "
+        "another path" % (inside, world["file"]),
+    )
     assert open(world["file"], "rb").read() == before
 
 
@@ -406,8 +519,12 @@ def test_a_directory_in_the_way_of_an_output_file(world, tmp_path):
     (out / "costs.csv").mkdir(parents=True)
     (out / "costs.csv" / "inside.txt").write_text("keep\n")
     proc = nst(*run_args(world, out))
-    assert_error(proc, 1, "%s is a directory, but the run writes a file of that name there; "
-                          "move it or choose another --output-dir" % (out / "costs.csv"))
+    assert_error(
+        proc,
+        1,
+        "%s is a directory, but the run writes a file of that name there; "
+        "move it or choose another --output-dir" % (out / "costs.csv"),
+    )
     assert os.listdir(out) == ["costs.csv"]
     assert (out / "costs.csv" / "inside.txt").read_text() == "keep\n"
 
@@ -422,12 +539,17 @@ def test_output_dir_not_writable(world):
         os.chmod(locked, 0o555)
         os.chmod(d, 0o755)
         proc = nst(*run_args(world, locked), unprivileged=True)
-        assert_error(proc, 1, "--output-dir %s is not writable; choose a directory you can "
-                              "write to" % locked)
+        assert_error(
+            proc, 1, "--output-dir %s is not writable; choose a directory you can write to" % locked
+        )
         inside = os.path.join(locked, "new")
         proc = nst(*run_args(world, inside), unprivileged=True)
-        assert_error(proc, 1, "cannot create --output-dir %s: %s is not writable; choose a "
-                              "directory you can write to" % (inside, locked))
+        assert_error(
+            proc,
+            1,
+            "cannot create --output-dir %s: %s is not writable; choose a "
+            "directory you can write to" % (inside, locked),
+        )
         assert snapshot(locked) == {"0.png": b"an earlier result"}
     finally:
         os.chmod(os.path.join(d, "locked"), 0o755)
@@ -470,10 +592,13 @@ def test_cost_becoming_infinite_stops_and_keeps_the_last_finite_image(world, tmp
     (out / "notes.txt").write_text("mine\n")
     args = run_args(world, out, None, None, "--learning-rate", "1e30", "--iterations", "6")
     proc = nst(*args)
-    assert_error(proc, 1, "the cost became infinite at iteration 1; stopped and kept the last "
-                          "finite image (iteration 0) as %s; try a smaller --learning-rate, "
-                          "smaller --alpha/--beta, or other weights"
-                 % os.path.join(str(out), "generated_image.jpg"))
+    assert_error(
+        proc,
+        1,
+        "the cost became infinite at iteration 1; stopped and kept the last "
+        "finite image (iteration 0) as %s; try a smaller --learning-rate, "
+        "smaller --alpha/--beta, or other weights" % os.path.join(str(out), "generated_image.jpg"),
+    )
     kept = imageio.imread(out / "generated_image.jpg")
     assert kept.shape == (H, W, 3) and kept.std() > 5  # a real picture, not a NaN-black one
     assert (out / "notes.txt").read_text() == "mine\n"
@@ -501,13 +626,16 @@ def test_rerun_overwrites_the_course_names_and_leaves_other_files_alone(world, t
 
 def test_debug_shows_the_traceback(world, tmp_path):
     missing = str(world["dir"] / "nope.png")
-    for args in (["--debug"] + run_args(world, tmp_path / "o", missing),
-                 run_args(world, tmp_path / "o", missing) + ["--debug"]):
+    for args in (
+        ["--debug"] + run_args(world, tmp_path / "o", missing),
+        run_args(world, tmp_path / "o", missing) + ["--debug"],
+    ):
         proc = nst(*args)
         assert proc.returncode == 1
         assert "Traceback (most recent call last)" in proc.stderr
         assert proc.stderr.rstrip().splitlines()[-1] == (
-            ERROR + "image not found: %s; check the path (quote names with spaces)" % missing)
+            ERROR + "image not found: %s; check the path (quote names with spaces)" % missing
+        )
 
 
 # --------------------------------------------------------------------------- in-process details
@@ -516,26 +644,35 @@ def test_debug_shows_the_traceback(world, tmp_path):
 def test_describe_turns_any_exception_into_one_line():
     assert describe(ImageError("image x.png is broken")) == "image x.png is broken"
     assert describe(FileNotFoundError(errno.ENOENT, "No such file", "a.png")) == (
-        "file or directory not found: a.png; check the path")
+        "file or directory not found: a.png; check the path"
+    )
     assert describe(PermissionError(errno.EACCES, "Permission denied")) == (
-        "permission denied; check the file's permissions or choose another path")
+        "permission denied; check the file's permissions or choose another path"
+    )
     # a failed atomic write names the file the user knows, not its temporary twin
     assert describe(OSError(errno.ENOSPC, "No space left", "out/.0.k2j3h4.tmp.png")) == (
         "no space left on the device writing out/0.png; free some space or choose another "
-        "--output-dir")
-    assert describe(IsADirectoryError(errno.EISDIR, "Is a directory", "out/.costs.x1.tmp.csv",
-                                      None, "out/costs.csv")) == (
-        "out/costs.csv is a directory, not a file; give a file's path")
+        "--output-dir"
+    )
+    assert describe(
+        IsADirectoryError(
+            errno.EISDIR, "Is a directory", "out/.costs.x1.tmp.csv", None, "out/costs.csv"
+        )
+    ) == ("out/costs.csv is a directory, not a file; give a file's path")
     assert describe(PermissionError(errno.EACCES, "Permission denied", "out/0.png")) == (
-        "permission denied: out/0.png; check the file's permissions or choose another path")
+        "permission denied: out/0.png; check the file's permissions or choose another path"
+    )
     assert describe(OSError(errno.ENOSPC, "No space left on device", "out/1.png")) == (
         "no space left on the device writing out/1.png; free some space or choose another "
-        "--output-dir")
+        "--output-dir"
+    )
     assert describe(MemoryError()) == (
-        "out of memory; try a smaller --width/--height, or smaller input images")
+        "out of memory; try a smaller --width/--height, or smaller input images"
+    )
     line = describe(ValueError("bad\nthing"))
-    assert line == ("unexpected error (ValueError: bad); run again with --debug to see where, "
-                    "and report it")
+    assert line == (
+        "unexpected error (ValueError: bad); run again with --debug to see where, and report it"
+    )
     assert exit_status(OptionError("x")) == 2 and exit_status(NSTError("x")) == 1
     assert exit_status(ValueError("x")) == 1
 
@@ -544,11 +681,14 @@ def test_describe_tensorflow_errors():
     import tensorflow as tf
 
     oom = tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor\nmore")
-    assert describe(oom) == ("out of memory in TensorFlow (OOM when allocating tensor); try a "
-                             "smaller --width/--height or fewer style images")
+    assert describe(oom) == (
+        "out of memory in TensorFlow (OOM when allocating tensor); try a "
+        "smaller --width/--height or fewer style images"
+    )
     other = tf.errors.InternalError(None, None, "something broke")
-    assert describe(other) == ("TensorFlow failed (InternalError: something broke); run again "
-                               "with --debug for details")
+    assert describe(other) == (
+        "TensorFlow failed (InternalError: something broke); run again with --debug for details"
+    )
 
 
 def test_main_turns_unexpected_exceptions_into_one_line(monkeypatch, capsys):
@@ -562,7 +702,8 @@ def test_main_turns_unexpected_exceptions_into_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_quiet_tensorflow", lambda args=None: None)
     assert cli.main(["run"]) == 1
     err = capsys.readouterr().err
-    assert err == ERROR + ("permission denied: out/costs.csv; check the file's permissions or "
-                           "choose another path\n")
+    assert err == ERROR + (
+        "permission denied: out/costs.csv; check the file's permissions or choose another path\n"
+    )
     # the signal handlers are put back afterwards
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

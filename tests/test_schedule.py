@@ -39,10 +39,20 @@ def pictures(tmp_path):
 
 
 def make_opts(tmp_path, tiny_mat, pictures, out="out", **kw):
-    values = dict(content=pictures["content"], style=[pictures["style"]],
-                  output_dir=str(tmp_path / out), width=W, height=H, weights=tiny_mat,
-                  scales=[0.5, 1.0], scale_iterations=[3, 2], print_every=1, save_every=2,
-                  seed=5, quiet=True)
+    values = dict(
+        content=pictures["content"],
+        style=[pictures["style"]],
+        output_dir=str(tmp_path / out),
+        width=W,
+        height=H,
+        weights=tiny_mat,
+        scales=[0.5, 1.0],
+        scale_iterations=[3, 2],
+        print_every=1,
+        save_every=2,
+        seed=5,
+        quiet=True,
+    )
     values.update(kw)
     return RunOptions(**values)
 
@@ -61,23 +71,31 @@ def test_scales_give_their_sizes_and_iterations():
     assert [(s.first, s.end) for s in stages] == [(0, 67), (67, 134), (134, 200)]
     given = RunOptions(scales=[0.25, 0.5, 1.0], scale_iterations=[100, 50, 20])
     assert schedule.total_iterations(given) == 170
-    assert [(s.first, s.end) for s in schedule.plan(schedule.with_total(given))] == \
-        [(0, 100), (100, 150), (150, 170)]
+    assert [(s.first, s.end) for s in schedule.plan(schedule.with_total(given))] == [
+        (0, 100),
+        (100, 150),
+        (150, 170),
+    ]
     # A side under 32 pixels: the scale is raised until the shorter side has 32, same aspect.
-    assert [(s.width, s.height) for s in schedule.plan(RunOptions(
-        width=200, height=100, scales=[0.1, 1.0], iterations=4))] == [(64, 32), (200, 100)]
+    assert [
+        (s.width, s.height)
+        for s in schedule.plan(RunOptions(width=200, height=100, scales=[0.1, 1.0], iterations=4))
+    ] == [(64, 32), (200, 100)]
     assert schedule.plan(RunOptions()) == [schedule.Stage(0, 1.0, 400, 300, 0, 200)]
 
 
-@pytest.mark.parametrize("kw, message", [
-    (dict(scales=[0.5, 0.25, 1.0]), "from coarse to fine"),
-    (dict(scales=[0.25, 0.5]), "the last scale must be 1"),
-    (dict(scales=[0.0, 1.0]), "not a fraction"),
-    (dict(scales=[0.5, 1.0], scale_iterations=[10]), "gives 1 numbers for 2 scales"),
-    (dict(scales=[0.5, 1.0], scale_iterations=[10, 0]), "not a whole number greater than 0"),
-    (dict(scales=[0.25, 0.5, 1.0], iterations=2), "cannot be split over 3 scales"),
-    (dict(upsample="nearest"), "choose bicubic or lanczos"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(scales=[0.5, 0.25, 1.0]), "from coarse to fine"),
+        (dict(scales=[0.25, 0.5]), "the last scale must be 1"),
+        (dict(scales=[0.0, 1.0]), "not a fraction"),
+        (dict(scales=[0.5, 1.0], scale_iterations=[10]), "gives 1 numbers for 2 scales"),
+        (dict(scales=[0.5, 1.0], scale_iterations=[10, 0]), "not a whole number greater than 0"),
+        (dict(scales=[0.25, 0.5, 1.0], iterations=2), "cannot be split over 3 scales"),
+        (dict(upsample="nearest"), "choose bicubic or lanczos"),
+    ],
+)
 def test_bad_schedules_are_refused_in_one_line(kw, message):
     from nst_course.run.checks import check_options
 
@@ -91,7 +109,9 @@ def test_upsampling_works_on_the_denormalised_image():
     flat = np.zeros((1, 8, 10, 3), np.float32) + (np.array([10.0, 200.0, 90.0]) - means)
     up = schedule.upsample(flat, 20, 16)
     assert up.shape == (1, 16, 20, 3)
-    np.testing.assert_allclose(up + means, np.broadcast_to([10.0, 200.0, 90.0], up.shape), atol=1e-3)
+    np.testing.assert_allclose(
+        up + means, np.broadcast_to([10.0, 200.0, 90.0], up.shape), atol=1e-3
+    )
     # A horizontal ramp is a ramp at the new size (bicubic is exact on linear data inside).
     x = np.arange(10, dtype=np.float32) * 20.0 + 30.0  # pixel centres at 0.5, 1.5, ...
     ramp = np.broadcast_to(x[None, None, :, None], (1, 8, 10, 3)) - means
@@ -126,8 +146,9 @@ def course_cost(opts, image):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_a_two_scale_run_ends_with_the_courses_cost_at_the_output_size(tmp_path, tiny_mat,
-                                                                        pictures, optimizer):
+def test_a_two_scale_run_ends_with_the_courses_cost_at_the_output_size(
+    tmp_path, tiny_mat, pictures, optimizer
+):
     from nst_course.run import checkpoint
 
     opts = make_opts(tmp_path, tiny_mat, pictures, optimizer=optimizer, checkpoint_every=5)
@@ -148,9 +169,12 @@ class _Stop(Exception):
     pass
 
 
-@pytest.mark.parametrize("stop_after, scale, shape", [(2, 0, (1, 32, 40, 3)), (4, 0, (1, 32, 40, 3))])
-def test_a_checkpoint_mid_schedule_resumes_at_its_scale(tmp_path, tiny_mat, pictures, monkeypatch,
-                                                        stop_after, scale, shape):
+@pytest.mark.parametrize(
+    "stop_after, scale, shape", [(2, 0, (1, 32, 40, 3)), (4, 0, (1, 32, 40, 3))]
+)
+def test_a_checkpoint_mid_schedule_resumes_at_its_scale(
+    tmp_path, tiny_mat, pictures, monkeypatch, stop_after, scale, shape
+):
     from nst_course.run import checkpoint
 
     kw = dict(scale_iterations=[4, 3], save_every=0)
@@ -205,10 +229,21 @@ def test_preset_fast_is_exactly_the_documented_recipe():
     from nst_course.cli import preflight_run
 
     counts = ",".join("2" for _ in recipe["scales"])
-    preflight_run(build_parser().parse_args([
-        "run", "--preset", "fast", "--scale-iterations", counts,
-        "--content", os.path.join(ROOT, "images", "tubingen.jpg"),
-        "--style", os.path.join(ROOT, "images", "monet.jpg")]))
+    preflight_run(
+        build_parser().parse_args(
+            [
+                "run",
+                "--preset",
+                "fast",
+                "--scale-iterations",
+                counts,
+                "--content",
+                os.path.join(ROOT, "images", "tubingen.jpg"),
+                "--style",
+                os.path.join(ROOT, "images", "monet.jpg"),
+            ]
+        )
+    )
     with pytest.raises(OptionError, match="choose fast"):
         apply_preset(RunOptions(preset="slow"))
 
@@ -229,8 +264,19 @@ def test_the_default_stays_the_courses_single_scale(capsys):
 def test_the_command_line_refuses_a_bad_schedule_in_one_line(tmp_path, pictures, capsys):
     from nst_course.cli import main
 
-    status = main(["run", "--content", pictures["content"], "--style", pictures["style"],
-                   "--scales", "0.5,0.25,1", "--output-dir", str(tmp_path / "o")])
+    status = main(
+        [
+            "run",
+            "--content",
+            pictures["content"],
+            "--style",
+            pictures["style"],
+            "--scales",
+            "0.5,0.25,1",
+            "--output-dir",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status != 0 and err.count("\n") == 1
     assert "nst-course: error: --scales 0.5,0.25,1: give the fractions from coarse to fine" in err

@@ -11,14 +11,27 @@ from nst_course.weights.synthetic import TRUE_CHANNELS, random_vgg_weights, writ
 tf1 = tf.compat.v1
 
 PRINTOUT = {  # the course's model printout at 300x400
-    "conv1_1": (1, 300, 400, 64), "conv1_2": (1, 300, 400, 64), "avgpool1": (1, 150, 200, 64),
-    "conv2_1": (1, 150, 200, 128), "conv2_2": (1, 150, 200, 128), "avgpool2": (1, 75, 100, 128),
-    "conv3_1": (1, 75, 100, 256), "conv3_2": (1, 75, 100, 256), "conv3_3": (1, 75, 100, 256),
-    "conv3_4": (1, 75, 100, 256), "avgpool3": (1, 38, 50, 256),
-    "conv4_1": (1, 38, 50, 512), "conv4_2": (1, 38, 50, 512), "conv4_3": (1, 38, 50, 512),
-    "conv4_4": (1, 38, 50, 512), "avgpool4": (1, 19, 25, 512),
-    "conv5_1": (1, 19, 25, 512), "conv5_2": (1, 19, 25, 512), "conv5_3": (1, 19, 25, 512),
-    "conv5_4": (1, 19, 25, 512), "avgpool5": (1, 10, 13, 512),
+    "conv1_1": (1, 300, 400, 64),
+    "conv1_2": (1, 300, 400, 64),
+    "avgpool1": (1, 150, 200, 64),
+    "conv2_1": (1, 150, 200, 128),
+    "conv2_2": (1, 150, 200, 128),
+    "avgpool2": (1, 75, 100, 128),
+    "conv3_1": (1, 75, 100, 256),
+    "conv3_2": (1, 75, 100, 256),
+    "conv3_3": (1, 75, 100, 256),
+    "conv3_4": (1, 75, 100, 256),
+    "avgpool3": (1, 38, 50, 256),
+    "conv4_1": (1, 38, 50, 512),
+    "conv4_2": (1, 38, 50, 512),
+    "conv4_3": (1, 38, 50, 512),
+    "conv4_4": (1, 38, 50, 512),
+    "avgpool4": (1, 19, 25, 512),
+    "conv5_1": (1, 19, 25, 512),
+    "conv5_2": (1, 19, 25, 512),
+    "conv5_3": (1, 19, 25, 512),
+    "conv5_4": (1, 19, 25, 512),
+    "avgpool5": (1, 10, 13, 512),
 }
 
 
@@ -48,7 +61,7 @@ def np_conv_relu(x, W, b):
     out = np.zeros(x.shape[:2] + (W.shape[3],))
     for dy in range(k):
         for dx in range(k):
-            out += xp[dy:dy + x.shape[0], dx:dx + x.shape[1], :] @ W[dy, dx].astype(np.float64)
+            out += xp[dy : dy + x.shape[0], dx : dx + x.shape[1], :] @ W[dy, dx].astype(np.float64)
     return np.maximum(out + b, 0)
 
 
@@ -58,7 +71,7 @@ def np_avgpool_same(x):
     out = np.zeros(((H + 1) // 2, (W + 1) // 2, C))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = x[2 * i:2 * i + 2, 2 * j:2 * j + 2].mean(axis=(0, 1))
+            out[i, j] = x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2].mean(axis=(0, 1))
     return out
 
 
@@ -145,12 +158,18 @@ def test_weights_as_variables_compute_the_same_and_stay_out_of_training(tiny_mat
                 assert len(graph.get_collection(WEIGHT_VARIABLES)) == 2 * 16
                 assert tf1.trainable_variables() == [model["input"]]
                 assert tf1.global_variables() == [model["input"]]
-                (W,) = [v for v in graph.get_collection(WEIGHT_VARIABLES) if v.name == "conv1_1_W:0"]
+                (W,) = [
+                    v for v in graph.get_collection(WEIGHT_VARIABLES) if v.name == "conv1_1_W:0"
+                ]
                 np.testing.assert_array_equal(sess.run(W), tiny["conv1_1"].kernel)
-                assert not [op for op in graph.get_operations()
-                            if op.type == "Const" and op.get_attr("value").tensor_shape.dim
-                            and op.get_attr("value").tensor_shape.dim[0].size == 3
-                            and len(op.get_attr("value").tensor_shape.dim) == 4]
+                assert not [
+                    op
+                    for op in graph.get_operations()
+                    if op.type == "Const"
+                    and op.get_attr("value").tensor_shape.dim
+                    and op.get_attr("value").tensor_shape.dim[0].size == 3
+                    and len(op.get_attr("value").tensor_shape.dim) == 4
+                ]
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 

@@ -9,10 +9,10 @@ import tensorflow as tf
 
 from nst_course import WeightsError
 from nst_course import weights as W
-from nst_course.weights import cache as weights_cache
 from nst_course.layers import BLOCK_CHANNELS, VGG19_LAYERS, conv_part
-from nst_course.weights.synthetic import random_vgg_weights, write_keras_h5, write_matconvnet
 from nst_course.vgg import build_vgg
+from nst_course.weights import cache as weights_cache
+from nst_course.weights.synthetic import random_vgg_weights, write_keras_h5, write_matconvnet
 
 tf1 = tf.compat.v1
 
@@ -58,8 +58,10 @@ def test_env_var_to_a_missing_file_is_an_error(place, monkeypatch):
     monkeypatch.setenv("NST_VGG_MODEL", str(place / "gone.mat"))
     with pytest.raises(WeightsError) as info:
         W.find_weights()
-    assert str(info.value) == ("$NST_VGG_MODEL is set to %s, which does not exist; fix or unset it "
-                               "(or run `nst-course weights download`)" % (place / "gone.mat"))
+    assert str(info.value) == (
+        "$NST_VGG_MODEL is set to %s, which does not exist; fix or unset it "
+        "(or run `nst-course weights download`)" % (place / "gone.mat")
+    )
 
 
 def test_cache_dir_respects_xdg_and_falls_back_to_home(place, monkeypatch):
@@ -77,7 +79,8 @@ def test_library_without_weights_says_what_to_do(place):
     assert str(info.value) == (
         "no VGG weights found (searched $NST_VGG_MODEL (unset), pretrained-model/imagenet-vgg-"
         "verydeep-19.mat, %s); get them with `nst-course weights download` or pass a path"
-        % (place / "xdg" / "nst-course" / "imagenet-vgg-verydeep-19.mat"))
+        % (place / "xdg" / "nst-course" / "imagenet-vgg-verydeep-19.mat")
+    )
 
 
 def test_load_weights_follows_the_lookup_order(place, tiny, monkeypatch):
@@ -154,7 +157,8 @@ def test_cache_written_once_and_read_back(place, tiny):
         assert int(npz["source_mtime_ns"]) == os.stat(src).st_mtime_ns
     convs = [n for n in conv_part(VGG19_LAYERS) if n.startswith("conv")]
     assert {k for k in files if k.startswith(("kernel_", "bias_"))} == (
-        {"kernel_" + n for n in convs} | {"bias_" + n for n in convs})  # no fc layers
+        {"kernel_" + n for n in convs} | {"bias_" + n for n in convs}
+    )  # no fc layers
     second = W.load_weights(src, cache=True)
     assert second.layout == "matconvnet-current" and second.names() == first.names()
     for name in convs:
@@ -178,7 +182,9 @@ def test_cache_is_what_later_loads_read_until_the_source_changes(place, tiny):
     assert np.all(W.load_weights(src, cache=True)["conv1_1"].bias == 7.0)  # read from the cache
     st = os.stat(src)
     os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # the source "changed"
-    np.testing.assert_array_equal(W.load_weights(src, cache=True)["conv1_1"].bias, tiny["conv1_1"].bias)
+    np.testing.assert_array_equal(
+        W.load_weights(src, cache=True)["conv1_1"].bias, tiny["conv1_1"].bias
+    )
     with np.load(cpath, allow_pickle=False) as npz:  # and the cache was rebuilt
         np.testing.assert_array_equal(npz["bias_conv1_1"], tiny["conv1_1"].bias)
         assert int(npz["source_mtime_ns"]) == os.stat(src).st_mtime_ns
@@ -190,7 +196,9 @@ def test_corrupt_cache_is_rebuilt(place, tiny):
     os.makedirs(os.path.dirname(cpath))
     with open(cpath, "wb") as fh:
         fh.write(b"PK\x03\x04 not really a zip")
-    np.testing.assert_array_equal(W.load_weights(src, cache=True)["conv5_4"].kernel, tiny["conv5_4"].kernel)
+    np.testing.assert_array_equal(
+        W.load_weights(src, cache=True)["conv5_4"].kernel, tiny["conv5_4"].kernel
+    )
     assert weights_cache.read_cache(cpath).meta["source"] == os.path.abspath(src)
 
 
@@ -241,7 +249,9 @@ def _np_conv_relu(x, kernel, bias):
     out = np.zeros(x.shape[:2] + (kernel.shape[3],))
     for dy in range(3):
         for dx in range(3):
-            out += xp[dy:dy + x.shape[0], dx:dx + x.shape[1]] @ kernel[dy, dx].astype(np.float64)
+            out += xp[dy : dy + x.shape[0], dx : dx + x.shape[1]] @ kernel[dy, dx].astype(
+                np.float64
+            )
     return np.maximum(out + bias, 0)
 
 
@@ -298,5 +308,7 @@ def test_cache_reader_handles_compressed_and_refuses_pickles(place, tiny):
     arrays["names"] = np.array(list(arrays["names"]), dtype=object)  # would need pickle
     pickled = str(place / "pickled.npz")
     np.savez(pickled, **arrays)
-    with pytest.raises(WeightsError, match=r"pickled.npz \(names.npy holds Python objects\); delete it"):
+    with pytest.raises(
+        WeightsError, match=r"pickled.npz \(names.npy holds Python objects\); delete it"
+    ):
         W.load_weights(pickled)

@@ -30,15 +30,21 @@ def _verify(path, tmp_path, *extra, env=None):
     environ.pop("NST_VGG_MODEL", None)
     environ.update(env or {})
     args = [sys.executable, "-m", "nst_course", "weights", "verify"] + ([str(path)] if path else [])
-    return subprocess.run(args + list(extra), capture_output=True, text=True, env=environ,
-                          cwd=str(tmp_path), timeout=60)
+    return subprocess.run(
+        args + list(extra),
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=str(tmp_path),
+        timeout=60,
+    )
 
 
 def _cli_error(proc):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nst-course: error: "), proc.stderr
-    return lines[0][len("nst-course: error: "):]
+    return lines[0][len("nst-course: error: ") :]
 
 
 def _mat(tmp_path, weights, name="bad.mat"):
@@ -50,8 +56,10 @@ def _mat(tmp_path, weights, name="bad.mat"):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.mat"
-    assert _load_error(path) == ("weights file not found: %s; run `nst-course weights download` "
-                                 "or give the right path" % path)
+    assert _load_error(path) == (
+        "weights file not found: %s; run `nst-course weights download` "
+        "or give the right path" % path
+    )
 
 
 def test_not_a_weights_file(tmp_path):
@@ -59,7 +67,8 @@ def test_not_a_weights_file(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     assert _load_error(path) == (
         "%s is not a VGG weights file (expected a MatConvNet .mat, a Keras .h5 or an .npz cache; "
-        "it starts with %r)" % (path, b"\x89PNG\r\n\x1a\n" + b"\0" * 8))
+        "it starts with %r)" % (path, b"\x89PNG\r\n\x1a\n" + b"\0" * 8)
+    )
 
 
 def test_text_named_mat(tmp_path):
@@ -93,13 +102,16 @@ def test_truncated_mat(tmp_path, tiny, keep, compressed):
 def test_mat_without_layers(tmp_path):
     path = tmp_path / "other.mat"
     scipy.io.savemat(str(path), {"net": np.zeros(3), "meta": np.ones(2)})
-    assert _load_error(path) == ("%s has no 'layers' variable (found: meta, net); not a MatConvNet "
-                                 "VGG file" % path)
+    assert _load_error(path) == (
+        "%s has no 'layers' variable (found: meta, net); not a MatConvNet VGG file" % path
+    )
 
 
 def test_mat_v73(tmp_path):
     path = tmp_path / "v73.mat"
-    path.write_bytes(b"MATLAB 7.3 MAT-file, Platform: GLNXA64".ljust(512, b" ") + b"\x89HDF\r\n\x1a\n")
+    path.write_bytes(
+        b"MATLAB 7.3 MAT-file, Platform: GLNXA64".ljust(512, b" ") + b"\x89HDF\r\n\x1a\n"
+    )
     assert _load_error(path).startswith("%s is a MATLAB v7.3 (HDF5) file" % path)
 
 
@@ -108,14 +120,16 @@ def test_missing_layer(tmp_path, tiny):
     del bad.layers[34:36]  # conv5_4 and relu5_4
     assert _load_error(_mat(tmp_path, bad)) == (
         "%s: layer 34 is named 'pool5', expected 'conv5_4'; not a VGG-19/VGG-16 MatConvNet file"
-        % (tmp_path / "bad.mat"))
+        % (tmp_path / "bad.mat")
+    )
 
 
 def test_file_ending_early(tmp_path, tiny):
     bad = copy.deepcopy(tiny)
     bad.layers = bad.layers[:20]
     assert _load_error(_mat(tmp_path, bad)) == (
-        "%s ends after 20 layers; layer 'relu4_1' is missing" % (tmp_path / "bad.mat"))
+        "%s ends after 20 layers; layer 'relu4_1' is missing" % (tmp_path / "bad.mat")
+    )
 
 
 def test_misnamed_layer(tmp_path, tiny):
@@ -123,7 +137,8 @@ def test_misnamed_layer(tmp_path, tiny):
     bad.layers[5].name = "conv2_one"
     assert _load_error(_mat(tmp_path, bad)) == (
         "%s: layer 5 is named 'conv2_one', expected 'conv2_1'; not a VGG-19/VGG-16 MatConvNet file"
-        % (tmp_path / "bad.mat"))
+        % (tmp_path / "bad.mat")
+    )
 
 
 def test_wrong_kernel_shape(tmp_path, tiny):
@@ -131,7 +146,8 @@ def test_wrong_kernel_shape(tmp_path, tiny):
     bad["conv2_1"].kernel = bad["conv2_1"].kernel[:, :, :3, :]  # 3 input channels, not 4
     assert _load_error(_mat(tmp_path, bad)) == (
         "%s: layer 'conv2_1' has a kernel of shape (3, 3, 3, 6), expected (k, k, 4, out)"
-        % (tmp_path / "bad.mat"))
+        % (tmp_path / "bad.mat")
+    )
 
 
 @pytest.mark.parametrize("where, value", [("kernel", np.nan), ("bias", np.inf)])
@@ -139,7 +155,8 @@ def test_nan_and_inf(tmp_path, tiny, where, value):
     bad = copy.deepcopy(tiny)
     getattr(bad["conv3_2"], where).reshape(-1)[1] = value
     assert _load_error(_mat(tmp_path, bad)) == (
-        "%s: layer 'conv3_2' contains NaN or Inf values" % (tmp_path / "bad.mat"))
+        "%s: layer 'conv3_2' contains NaN or Inf values" % (tmp_path / "bad.mat")
+    )
 
 
 def test_h5_without_the_groups(tmp_path):
@@ -149,7 +166,8 @@ def test_h5_without_the_groups(tmp_path):
         fh.create_group("conv2d_1")
     assert _load_error(path) == (
         "%s has no group 'block1_conv1' (found: conv2d_1, dense_1); not Keras VGG weights like "
-        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" % path)
+        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" % path
+    )
 
 
 def test_h5_missing_one_group(tmp_path, tiny):
@@ -158,7 +176,8 @@ def test_h5_missing_one_group(tmp_path, tiny):
         del fh["block4_conv2"]
     assert _load_error(path) == (
         "%s has no group 'block4_conv2' (the Keras name of conv4_2); not complete Keras VGG-19 "
-        "weights" % path)
+        "weights" % path
+    )
 
 
 def test_truncated_h5(tmp_path, tiny):
@@ -183,8 +202,14 @@ def test_published_size_with_other_bytes_is_corrupt(tmp_path, tiny_mat, monkeypa
     data = open(tiny_mat, "rb").read()
     import hashlib
 
-    known = W.KnownFile("imagenet-vgg-verydeep-19.mat", "matconvnet-current", None, len(data),
-                        hashlib.sha256(data).hexdigest(), None)
+    known = W.KnownFile(
+        "imagenet-vgg-verydeep-19.mat",
+        "matconvnet-current",
+        None,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+        None,
+    )
     monkeypatch.setattr(weights_cli, "KNOWN_FILES", (known,))
     assert weights_cli.checksum_status(tiny_mat)[0] is True
     bad = bytearray(data)
@@ -192,8 +217,12 @@ def test_published_size_with_other_bytes_is_corrupt(tmp_path, tiny_mat, monkeypa
     path = tmp_path / "imagenet-vgg-verydeep-19.mat"
     path.write_bytes(bytes(bad))
     verdict, text = weights_cli.checksum_status(str(path))
-    assert verdict is False and text.startswith("SHA-256 %s differs" % hashlib.sha256(bad).hexdigest())
-    with pytest.raises(WeightsError, match="the file is corrupt: run `nst-course weights download`"):
+    assert verdict is False and text.startswith(
+        "SHA-256 %s differs" % hashlib.sha256(bad).hexdigest()
+    )
+    with pytest.raises(
+        WeightsError, match="the file is corrupt: run `nst-course weights download`"
+    ):
         weights_cli.verify(str(path), say=lambda line: None)
 
 
@@ -201,7 +230,9 @@ def test_checksum_list_matches_the_code():
     here = os.path.join(os.path.dirname(__file__), "..", "pretrained-model")
     sha_lines = open(os.path.join(here, "SHA256SUMS")).read().split()
     assert sha_lines == [W.DEFAULT_FILE.sha256, W.DEFAULT_FILE.name]
-    md5 = dict(reversed(line.split()) for line in open(os.path.join(here, "MD5SUMS")).read().splitlines())
+    md5 = dict(
+        reversed(line.split()) for line in open(os.path.join(here, "MD5SUMS")).read().splitlines()
+    )
     assert md5 == {k.name: k.md5 for k in W.KNOWN_FILES if k.layout != "matconvnet-older"}
 
 
@@ -210,9 +241,11 @@ def test_checksum_list_matches_the_code():
 
 def test_cli_verify_good_files(tmp_path, tiny, tiny_mat, tiny_mat_older):
     h5 = write_keras_h5(str(tmp_path / "k.h5"), tiny)
-    for path, layout in [(tiny_mat, "MatConvNet, current layout (layers + meta)"),
-                         (tiny_mat_older, "MatConvNet, older layout (layers + normalization)"),
-                         (h5, "Keras h5 (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 layout)")]:
+    for path, layout in [
+        (tiny_mat, "MatConvNet, current layout (layers + meta)"),
+        (tiny_mat_older, "MatConvNet, older layout (layers + normalization)"),
+        (h5, "Keras h5 (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 layout)"),
+    ]:
         proc = _verify(path, tmp_path)
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
@@ -231,11 +264,14 @@ def test_cli_verify_cache_and_lookup(tmp_path, tiny_mat, monkeypatch):
     cpath = cache_path(tiny_mat)
     proc = _verify(cpath, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert ("layout:   nst-course conv-layer cache (.npz) of %s (MatConvNet, current layout "
-            "(layers + meta); current)" % os.path.abspath(tiny_mat)) in proc.stdout
+    assert (
+        "layout:   nst-course conv-layer cache (.npz) of %s (MatConvNet, current layout "
+        "(layers + meta); current)" % os.path.abspath(tiny_mat)
+    ) in proc.stdout
     proc = _verify(None, tmp_path, env={"NST_VGG_MODEL": tiny_mat})
     assert proc.returncode == 0 and proc.stdout.splitlines()[0] == (
-        "found:    %s (by the lookup order)" % tiny_mat)
+        "found:    %s (by the lookup order)" % tiny_mat
+    )
     message = _cli_error(_verify(None, tmp_path))
     assert message.startswith("no VGG weights found (searched $NST_VGG_MODEL (unset), ")
 
@@ -243,14 +279,17 @@ def test_cli_verify_cache_and_lookup(tmp_path, tiny_mat, monkeypatch):
 def test_cli_verify_bad_files(tmp_path, tiny, tiny_mat):
     assert _cli_error(_verify(tmp_path / "gone.mat", tmp_path)) == (
         "weights file not found: %s; run `nst-course weights download` or give the right path"
-        % (tmp_path / "gone.mat"))
+        % (tmp_path / "gone.mat")
+    )
     data = open(tiny_mat, "rb").read()
     (tmp_path / "cut.mat").write_bytes(data[: len(data) // 3])
     assert "cut.mat is truncated" in _cli_error(_verify(tmp_path / "cut.mat", tmp_path))
     bad = copy.deepcopy(tiny)
     bad["conv1_2"].kernel[0, 0, 0, 0] = np.nan
     proc = _verify(_mat(tmp_path, bad), tmp_path)
-    assert _cli_error(proc) == "%s: layer 'conv1_2' contains NaN or Inf values" % (tmp_path / "bad.mat")
+    assert _cli_error(proc) == "%s: layer 'conv1_2' contains NaN or Inf values" % (
+        tmp_path / "bad.mat"
+    )
     assert proc.stdout.splitlines()[0].startswith("file:     %s" % (tmp_path / "bad.mat"))
     path = tmp_path / "other.h5"
     with h5py.File(str(path), "w") as fh:

@@ -52,13 +52,36 @@ def test_require_pretrained_on_the_command_line(images, tmp_path):
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
     env.pop("NST_VGG_MODEL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "nst_course", "run", "--content", "content.png", "--style",
-         "style.png", "--width", "48", "--height", "40", "--iterations", "1",
-         "--output-dir", "out", "--require-pretrained"],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "nst_course",
+            "run",
+            "--content",
+            "content.png",
+            "--style",
+            "style.png",
+            "--width",
+            "48",
+            "--height",
+            "40",
+            "--iterations",
+            "1",
+            "--output-dir",
+            "out",
+            "--require-pretrained",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(tmp_path),
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
         "nst-course: error: no VGG weights found (searched $NST_VGG_MODEL (unset), "
         "pretrained-model/imagenet-vgg-verydeep-19.mat, %s); get them with `nst-course weights "
-        "download` or pass a path" % (tmp_path / "xdg" / "nst-course" / "imagenet-vgg-verydeep-19.mat"))
+        "download` or pass a path"
+        % (tmp_path / "xdg" / "nst-course" / "imagenet-vgg-verydeep-19.mat")
+    )
     assert not os.path.exists(tmp_path / "out" / "generated_image.jpg")

@@ -34,29 +34,66 @@ def add_parser(subparsers, formatter_class, parser_class=None):
     run_parser = subparsers.choices["run"]
     count = run_parser._option_string_actions["--iterations"].type  # run's whole-number check
     p = subparsers.add_parser(
-        "batch", help="many content x style jobs at once, on Dask", formatter_class=formatter_class,
+        "batch",
+        help="many content x style jobs at once, on Dask",
+        formatter_class=formatter_class,
         description="Run many jobs of `nst-course run` on an embedded Dask cluster of this "
         "machine's cores, or on an existing one (--scheduler). Each job's files go to "
-        "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.")
-    p.add_argument("manifest", nargs="?", default=None, metavar="MANIFEST.csv",
-                   help="CSV with a header: content,style[,id][,<any run option>...]; paths "
-                   "relative to its folder")
-    p.add_argument("--content", action="extend", nargs="+", metavar="FILE|DIR",
-                   help="content images (files or folders): with --style, every pair is a job")
-    p.add_argument("--style", action="extend", nargs="+", metavar="FILE|DIR",
-                   help="style images (files or folders)")
+        "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.",
+    )
+    p.add_argument(
+        "manifest",
+        nargs="?",
+        default=None,
+        metavar="MANIFEST.csv",
+        help="CSV with a header: content,style[,id][,<any run option>...]; paths "
+        "relative to its folder",
+    )
+    p.add_argument(
+        "--content",
+        action="extend",
+        nargs="+",
+        metavar="FILE|DIR",
+        help="content images (files or folders): with --style, every pair is a job",
+    )
+    p.add_argument(
+        "--style",
+        action="extend",
+        nargs="+",
+        metavar="FILE|DIR",
+        help="style images (files or folders)",
+    )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="where the results go")
-    p.add_argument("--workers", type=count, default=None, metavar="N",
-                   help="worker processes of the embedded cluster (default: measured split, "
-                   "see the README)")
-    p.add_argument("--threads-per-worker", type=count, default=None, metavar="N",
-                   help="threads of each embedded worker (and TensorFlow's pool size)")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="use an existing Dask cluster instead of an embedded one")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="leave out invalid manifest rows (recorded as skipped) instead of refusing")
-    p.add_argument("--rerun", action="store_true",
-                   help="run every job again, even those complete from an earlier batch")
+    p.add_argument(
+        "--workers",
+        type=count,
+        default=None,
+        metavar="N",
+        help="worker processes of the embedded cluster (default: measured split, see the README)",
+    )
+    p.add_argument(
+        "--threads-per-worker",
+        type=count,
+        default=None,
+        metavar="N",
+        help="threads of each embedded worker (and TensorFlow's pool size)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="use an existing Dask cluster instead of an embedded one",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out invalid manifest rows (recorded as skipped) instead of refusing",
+    )
+    p.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run every job again, even those complete from an earlier batch",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     g = p.add_argument_group("run options (the default for every job; also manifest columns)")
     for action in run_option_actions(run_parser):
@@ -94,9 +131,17 @@ class JobsProgress:
         self.slots = 1
         self.started = None
         self.ran = 0  # jobs finished by workers in this batch (for the rate)
-        self.bar = _progress.bar(total, self.stream, unit="job", desc="nst-course batch",
-                                 bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix}") \
-            if enabled else None
+        self.bar = (
+            _progress.bar(
+                total,
+                self.stream,
+                unit="job",
+                desc="nst-course batch",
+                bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix}",
+            )
+            if enabled
+            else None
+        )
 
     def start(self, client):
         self.started = time.monotonic()
@@ -117,7 +162,11 @@ class JobsProgress:
         left = self.total - n
         running = min(left, self.slots) if self.started is not None else 0
         text = "%d done, %d failed, %d skipped, %d running" % (
-            self.counts["done"], self.counts["failed"], self.counts["skipped"], running)
+            self.counts["done"],
+            self.counts["failed"],
+            self.counts["skipped"],
+            running,
+        )
         if self.started is not None and self.ran:
             rate = self.ran / max(1e-9, time.monotonic() - self.started) * 60
             text += ", %.1f jobs/min, %s left" % (rate, format_duration(left / rate * 60))
@@ -158,16 +207,18 @@ def cmd_batch(args):
             raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
         for line in lines:
             print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
-        raise OptionError("%d invalid rows (above); nothing was run: fix them or pass "
-                          "--skip-invalid" % len(lines))
+        raise OptionError(
+            "%d invalid rows (above); nothing was run: fix them or pass --skip-invalid" % len(lines)
+        )
     all_jobs, results = list(jobs), {}
     for k, (where, ident, message) in enumerate(errors):
         if not ident or ident in results or any(job.id == ident for job in jobs):
             ident = "invalid-%d" % (k + 1)
         stub = Job(ident, SimpleNamespace(content="", style=[]))
         all_jobs.append(stub)
-        results[ident] = JobResult(ident, "skipped", error="invalid (%s): %s" % (where, message),
-                                   job=stub)
+        results[ident] = JobResult(
+            ident, "skipped", error="invalid (%s): %s" % (where, message), job=stub
+        )
     if not all_jobs:
         raise OptionError("no jobs: the manifest has no rows")
     os.makedirs(out, exist_ok=True)
@@ -178,9 +229,15 @@ def cmd_batch(args):
     warned = False
     write_results(results_csv, all_jobs, results)
     try:
-        for result in run_jobs(jobs, out, scheduler=args.scheduler, workers=args.workers,
-                               threads_per_worker=args.threads_per_worker,
-                               resume=not args.rerun, on_start=progress.start):
+        for result in run_jobs(
+            jobs,
+            out,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            threads_per_worker=args.threads_per_worker,
+            resume=not args.rerun,
+            on_start=progress.start,
+        ):
             results[result.id] = result
             write_results(results_csv, all_jobs, results)
             if result.warning and not warned:
@@ -191,10 +248,11 @@ def cmd_batch(args):
         progress.close()
         write_results(results_csv, all_jobs, results)
         kept = sum(1 for r in results.values() if r.status in ("done", "skipped") and not r.error)
-        raise Interrupted(getattr(exc, "signum", 2),
-                          "batch interrupted: %d finished job%s kept in %s (see results.csv); "
-                          "run the same command again to do the rest"
-                          % (kept, "" if kept == 1 else "s", out)) from None
+        raise Interrupted(
+            getattr(exc, "signum", 2),
+            "batch interrupted: %d finished job%s kept in %s (see results.csv); "
+            "run the same command again to do the rest" % (kept, "" if kept == 1 else "s", out),
+        ) from None
     progress.close()
     contact_sheet(sheet, out, jobs, results)
     return _summary(args, all_jobs, results, out, time.monotonic() - started)
@@ -208,10 +266,17 @@ def _summary(args, jobs, results, out, seconds):
             status = "invalid"
         counts[status] = counts.get(status, 0) + 1
     order = ("done", "skipped", "failed", "invalid")
-    _say(args, "batch: %s in %.1f s; results in %s (results.csv, contact_sheet.png)" % (
-        ", ".join("%d %s" % (counts[k], k) for k in order if counts.get(k)), seconds, out))
+    _say(
+        args,
+        "batch: %s in %.1f s; results in %s (results.csv, contact_sheet.png)"
+        % (", ".join("%d %s" % (counts[k], k) for k in order if counts.get(k)), seconds, out),
+    )
     bad = [results[j.id] for j in jobs if results[j.id].status == "failed" or results[j.id].error]
     for result in bad:
-        print("nst-course: %s %s: %s" % (result.id, "invalid" if result.status == "skipped"
-                                          else "failed", result.error), file=sys.stderr, flush=True)
+        print(
+            "nst-course: %s %s: %s"
+            % (result.id, "invalid" if result.status == "skipped" else "failed", result.error),
+            file=sys.stderr,
+            flush=True,
+        )
     return 1 if bad else 0

@@ -69,18 +69,20 @@ def worker_environment(threads_per_worker=1, extra=None):
 
     threads = str(max(1, int(threads_per_worker)))
     env = training_environment()
-    env.update({
-        "TF_NUM_INTRAOP_THREADS": threads,
-        "TF_NUM_INTEROP_THREADS": "1",
-        "OMP_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "MALLOC_ARENA_MAX": "2",
-        # Dask's statistical profiler (for the dashboard, which we do not run) keeps the
-        # stacks it samples: with TensorFlow's deep stacks a worker grew by ~2.5 MB per job.
-        PROFILER_VAR: "False",
-    })
+    env.update(
+        {
+            "TF_NUM_INTRAOP_THREADS": threads,
+            "TF_NUM_INTEROP_THREADS": "1",
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "MALLOC_ARENA_MAX": "2",
+            # Dask's statistical profiler (for the dashboard, which we do not run) keeps the
+            # stacks it samples: with TensorFlow's deep stacks a worker grew by ~2.5 MB per job.
+            PROFILER_VAR: "False",
+        }
+    )
     env.update(extra or {})
     for name in list(env):
         if name in os.environ:
@@ -89,8 +91,9 @@ def worker_environment(threads_per_worker=1, extra=None):
 
 
 @contextlib.contextmanager
-def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit="auto", env=None,
-            quiet=True):
+def connect(
+    scheduler=None, workers=None, threads_per_worker=None, memory_limit="auto", env=None, quiet=True
+):
     """A :class:`distributed.Client` for the duration of the ``with`` block.
 
     ``scheduler`` -- None: start an embedded LocalCluster of worker *processes* on 127.0.0.1
@@ -109,8 +112,14 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
 
     if quiet:
-        for name in ("distributed", "distributed.nanny", "distributed.scheduler",
-                     "distributed.worker", "distributed.core", "distributed.http.proxy"):
+        for name in (
+            "distributed",
+            "distributed.nanny",
+            "distributed.scheduler",
+            "distributed.worker",
+            "distributed.core",
+            "distributed.http.proxy",
+        ):
             logging.getLogger(name).setLevel(logging.ERROR)
     if scheduler:
         client = Client(scheduler, timeout="20s")
@@ -125,10 +134,16 @@ def connect(scheduler=None, workers=None, threads_per_worker=None, memory_limit=
     environment = worker_environment(threads, env)
     profile = environment[PROFILER_VAR].strip().lower() in ("1", "true", "yes")
     with dask.config.set({"distributed.worker.profile.enabled": profile}):  # the nannies pass it on
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                               host="127.0.0.1", dashboard_address=DASHBOARD,
-                               memory_limit=memory_limit,
-                               silence_logs=logging.ERROR if quiet else None, env=environment)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=threads,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=DASHBOARD,
+            memory_limit=memory_limit,
+            silence_logs=logging.ERROR if quiet else None,
+            env=environment,
+        )
     try:
         client = Client(cluster)
         try:
@@ -154,8 +169,13 @@ def run_tasks(client, function, payloads, retries=0, pure=False):
 
     futures = {}
     for key, payload in payloads.items():
-        future = client.submit(function, payload, key="%s-%s" % (getattr(function, "__name__", "task"), key),
-                               pure=pure, retries=retries)
+        future = client.submit(
+            function,
+            payload,
+            key="%s-%s" % (getattr(function, "__name__", "task"), key),
+            pure=pure,
+            retries=retries,
+        )
         futures[future] = key
     pending = set(futures)
     try:

@@ -22,7 +22,6 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .cluster import TaskFailed, connect, run_tasks
 
@@ -39,7 +38,7 @@ class Job:
 
     id: str
     options: object  # RunOptions, or an object with its attributes (see option_values)
-    label: Optional[tuple] = None
+    label: tuple | None = None
 
 
 @dataclass
@@ -50,11 +49,11 @@ class JobResult:
 
     id: str
     status: str
-    seconds: Optional[float] = None
-    costs: Optional[tuple] = None
-    error: Optional[str] = None
-    output_dir: Optional[str] = None
-    job: Optional[Job] = None
+    seconds: float | None = None
+    costs: tuple | None = None
+    error: str | None = None
+    output_dir: str | None = None
+    job: Job | None = None
     worker: dict = field(default_factory=dict)  # pid, rss, loads of the worker that ran it
     warning: str = ""
 
@@ -122,6 +121,7 @@ def write_job_files(directory, files, marker=None):
 
     os.makedirs(directory, exist_ok=True)
     for name, data in files.items():
+
         def write(tmp, data=data):
             with open(tmp, "wb") as fh:
                 fh.write(data)
@@ -129,17 +129,33 @@ def write_job_files(directory, files, marker=None):
         atomic_write(os.path.join(directory, name), write)
     if marker is not None:
         text = json.dumps(marker, indent=1, sort_keys=True)
-        atomic_write(os.path.join(directory, MARKER),
-                     lambda tmp: open(tmp, "w", encoding="utf-8").write(text))
+        atomic_write(
+            os.path.join(directory, MARKER),
+            lambda tmp: open(tmp, "w", encoding="utf-8").write(text),
+        )
 
 
 def _failed(job, out, message, seconds=None):
-    return JobResult(job.id, "failed", seconds=seconds, error=message,
-                     output_dir=os.path.join(out, job.id), job=job)
+    return JobResult(
+        job.id,
+        "failed",
+        seconds=seconds,
+        error=message,
+        output_dir=os.path.join(out, job.id),
+        job=job,
+    )
 
 
-def run_jobs(jobs, out, scheduler=None, workers=None, threads_per_worker=None, client=None,
-             resume=True, on_start=None):
+def run_jobs(
+    jobs,
+    out,
+    scheduler=None,
+    workers=None,
+    threads_per_worker=None,
+    client=None,
+    resume=True,
+    on_start=None,
+):
     """Run ``jobs`` (a list of :class:`Job`, unique ids) on Dask; yield a :class:`JobResult`
     for each, in completion order, after its files are in ``out/<id>/``.
 
@@ -167,17 +183,25 @@ def run_jobs(jobs, out, scheduler=None, workers=None, threads_per_worker=None, c
         payload["fingerprint"] = fingerprint(payload)
         marker = completed(directory) if resume else None
         if marker is not None and marker.get("fingerprint") == payload["fingerprint"]:
-            yield JobResult(job.id, "skipped", seconds=marker.get("seconds"),
-                            costs=tuple(marker["costs"]) if marker.get("costs") else None,
-                            output_dir=directory, job=job)
+            yield JobResult(
+                job.id,
+                "skipped",
+                seconds=marker.get("seconds"),
+                costs=tuple(marker["costs"]) if marker.get("costs") else None,
+                output_dir=directory,
+                job=job,
+            )
             continue
         payloads[job.id] = payload
     if not payloads:
         return
     from .job import run_job
 
-    context = connect(scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker) \
-        if client is None else _given(client)
+    context = (
+        connect(scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker)
+        if client is None
+        else _given(client)
+    )
     with context as dask_client:
         if on_start is not None:
             on_start(dask_client)
@@ -193,9 +217,13 @@ def run_jobs(jobs, out, scheduler=None, workers=None, threads_per_worker=None, c
             try:
                 marker = None
                 if outcome["error"] is None:
-                    marker = {"fingerprint": fingerprints[key], "files": sorted(files),
-                              "seconds": outcome["seconds"], "costs": outcome["costs"],
-                              "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                    marker = {
+                        "fingerprint": fingerprints[key],
+                        "files": sorted(files),
+                        "seconds": outcome["seconds"],
+                        "costs": outcome["costs"],
+                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    }
                 elif os.path.exists(os.path.join(directory, MARKER)):
                     os.unlink(os.path.join(directory, MARKER))  # no longer complete
                 write_job_files(directory, files, marker)
@@ -203,9 +231,17 @@ def run_jobs(jobs, out, scheduler=None, workers=None, threads_per_worker=None, c
                 yield _failed(job, out, describe(exc), outcome["seconds"])
                 continue
             status = "done" if outcome["error"] is None else "failed"
-            yield JobResult(key, status, seconds=outcome["seconds"], costs=outcome["costs"],
-                            error=outcome["error"], output_dir=directory, job=job,
-                            worker=worker, warning=outcome.get("warning") or "")
+            yield JobResult(
+                key,
+                status,
+                seconds=outcome["seconds"],
+                costs=outcome["costs"],
+                error=outcome["error"],
+                output_dir=directory,
+                job=job,
+                worker=worker,
+                warning=outcome.get("warning") or "",
+            )
 
 
 class _given:

@@ -58,8 +58,9 @@ def worker_weights(source, require_pretrained=False):
         if _KEPT.get("key") != key:
             _KEPT.clear()  # one set at a time: a worker's memory holds one network
             warnings = []
-            weights = weights_for_run(source, require_pretrained=require_pretrained,
-                                      warn=warnings.append)
+            weights = weights_for_run(
+                source, require_pretrained=require_pretrained, warn=warnings.append
+            )
             LOADS[0] += 1
             _KEPT.update(key=key, weights=weights, warning="\n".join(warnings))
         weights, warning = _KEPT["weights"], _KEPT["warning"]
@@ -137,8 +138,9 @@ def run_job(payload):
         options.update(output_dir=os.path.join(workdir, "out"), quiet=True, resume=None)
         error, warning = None, ""
         try:
-            weights, warning = worker_weights(options.get("weights"),
-                                              options.get("require_pretrained", False))
+            weights, warning = worker_weights(
+                options.get("weights"), options.get("require_pretrained", False)
+            )
             options["weights"] = weights
             run(RunOptions(**options))
         except Exception as exc:  # noqa: BLE001 - a job's failure is data for the batch
@@ -151,6 +153,14 @@ def run_job(payload):
     # The job's graph is now garbage, but in reference cycles (a graph and its handles):
     # collect them now, or a worker that makes few Python objects per job keeps many graphs.
     gc.collect()
-    return {"id": payload["id"], "error": error, "seconds": time.time() - started,
-            "costs": costs, "files": files, "warning": warning, "pid": os.getpid(),
-            "rss": _rss(), "loads": LOADS[0]}
+    return {
+        "id": payload["id"],
+        "error": error,
+        "seconds": time.time() - started,
+        "costs": costs,
+        "files": files,
+        "warning": warning,
+        "pid": os.getpid(),
+        "rss": _rss(),
+        "loads": LOADS[0],
+    }

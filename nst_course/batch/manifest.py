@@ -23,8 +23,16 @@ from ..errors import OptionError
 from .engine import Job
 
 #: Options of ``run`` that are the batch's own business, not a job's.
-NOT_JOB_OPTIONS = ("help", "debug", "content", "style", "output_dir", "resume",
-                   "checkpoint_every", "quiet")
+NOT_JOB_OPTIONS = (
+    "help",
+    "debug",
+    "content",
+    "style",
+    "output_dir",
+    "resume",
+    "checkpoint_every",
+    "quiet",
+)
 #: Columns besides the run options.
 OWN_COLUMNS = ("id", "content", "style")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -39,9 +47,13 @@ class RowError(OptionError):
 
 def run_option_actions(run_parser):
     """The argparse actions of ``run``'s options that a job may set (in the parser's order)."""
-    return [action for action in run_parser._actions
-            if action.option_strings and action.dest not in NOT_JOB_OPTIONS
-            and action.default is not argparse.SUPPRESS]
+    return [
+        action
+        for action in run_parser._actions
+        if action.option_strings
+        and action.dest not in NOT_JOB_OPTIONS
+        and action.default is not argparse.SUPPRESS
+    ]
 
 
 def run_defaults(run_parser):
@@ -73,8 +85,10 @@ def convert(action, text):
         except (TypeError, ValueError):
             raise OptionError("argument %s: invalid value: %r" % (_flag(action), item)) from None
         if action.choices is not None and value not in action.choices:
-            raise OptionError("argument %s: invalid choice: %r (choose from %s)" % (
-                _flag(action), value, ", ".join(repr(c) for c in action.choices)))
+            raise OptionError(
+                "argument %s: invalid choice: %r (choose from %s)"
+                % (_flag(action), value, ", ".join(repr(c) for c in action.choices))
+            )
         values.append(value)
     return values if action.nargs in ("+", "*") else values[0]
 
@@ -110,17 +124,23 @@ def _check_row(values, out):
     """run's checks of a job's options (an OptionError naming the option)."""
     from ..run.checks import check_options
 
-    check_options(SimpleNamespace(output_dir=out, quiet=True, resume=None, checkpoint_every=0,
-                                  **values))
+    check_options(
+        SimpleNamespace(output_dir=out, quiet=True, resume=None, checkpoint_every=0, **values)
+    )
 
 
 def _images_in(path):
     """A file as given, or a folder's image files in name order."""
     if os.path.isdir(path):
-        found = sorted(os.path.join(path, n) for n in os.listdir(path)
-                       if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith("."))
+        found = sorted(
+            os.path.join(path, n)
+            for n in os.listdir(path)
+            if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith(".")
+        )
         if not found:
-            raise OptionError("%s: no images in this folder (%s)" % (path, ", ".join(IMAGE_EXTENSIONS)))
+            raise OptionError(
+                "%s: no images in this folder (%s)" % (path, ", ".join(IMAGE_EXTENSIONS))
+            )
         return found
     return [path]
 
@@ -171,28 +191,37 @@ def manifest_jobs(path, actions, options, out):
         try:
             header = next(reader)
         except StopIteration:
-            raise OptionError("%s is empty; write a header row: content,style[,id,iterations,...]"
-                              % path) from None
+            raise OptionError(
+                "%s is empty; write a header row: content,style[,id,iterations,...]" % path
+            ) from None
         except (csv.Error, UnicodeDecodeError) as exc:
             raise OptionError("%s is not a readable CSV file (%s)" % (path, exc)) from None
         keys = [_column_key(h) for h in header]
         unknown = [h for h, k in zip(header, keys) if k not in OWN_COLUMNS and k not in by_key]
         if unknown:
-            raise OptionError("%s: unknown column%s %s; the columns are id, content, style and "
-                              "the run options: %s" % (
-                                  path, "s" if len(unknown) > 1 else "",
-                                  ", ".join(repr(u) for u in unknown),
-                                  ", ".join(a.dest.replace("_", "-") for a in actions)))
+            raise OptionError(
+                "%s: unknown column%s %s; the columns are id, content, style and "
+                "the run options: %s"
+                % (
+                    path,
+                    "s" if len(unknown) > 1 else "",
+                    ", ".join(repr(u) for u in unknown),
+                    ", ".join(a.dest.replace("_", "-") for a in actions),
+                )
+            )
         missing = [c for c in ("content", "style") if c not in keys]
         if missing:
-            raise OptionError("%s: no %s column; the header needs content and style" % (
-                path, " or ".join(missing)))
+            raise OptionError(
+                "%s: no %s column; the header needs content and style"
+                % (path, " or ".join(missing))
+            )
         jobs, errors, taken = [], [], set()
         try:
             rows = [(reader.line_num, row) for row in reader]
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise OptionError("%s line %d: not readable as CSV (%s)" % (path, reader.line_num + 1,
-                                                                       exc)) from None
+            raise OptionError(
+                "%s line %d: not readable as CSV (%s)" % (path, reader.line_num + 1, exc)
+            ) from None
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # a blank line
@@ -214,12 +243,19 @@ def manifest_jobs(path, actions, options, out):
             local = lambda p: p if os.path.isabs(p) else os.path.join(base, p)  # noqa: E731
             values["content"] = local(content)
             values["style"] = [local(s) for s in style]
-            if cells.get("init", "").strip() and values["init"] not in ("noise", "content", "style"):
+            if cells.get("init", "").strip() and values["init"] not in (
+                "noise",
+                "content",
+                "style",
+            ):
                 values["init"] = local(values["init"])
             if ident is not None:
                 if not _SAFE_ID.match(ident) or ident in taken:
-                    problem = "is used by an earlier row" if ident in taken else \
-                        "is not a folder name (letters, digits and ._+- only)"
+                    problem = (
+                        "is used by an earlier row"
+                        if ident in taken
+                        else "is not a folder name (letters, digits and ._+- only)"
+                    )
                     raise OptionError("id %r %s" % (ident, problem))
                 taken.add(ident)
             else:
@@ -228,8 +264,13 @@ def manifest_jobs(path, actions, options, out):
         except OptionError as exc:
             errors.append((where, ident, str(exc)))
             continue
-        jobs.append(Job(ident, SimpleNamespace(**values),
-                        label=(values["content"], ",".join(values["style"]))))
+        jobs.append(
+            Job(
+                ident,
+                SimpleNamespace(**values),
+                label=(values["content"], ",".join(values["style"])),
+            )
+        )
     return jobs, errors
 
 

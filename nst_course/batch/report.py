@@ -24,8 +24,17 @@ import numpy as np
 
 from ..images import atomic_write
 
-COLUMNS = ("id", "content", "style", "status", "seconds", "total", "content_cost", "style_cost",
-           "error")
+COLUMNS = (
+    "id",
+    "content",
+    "style",
+    "status",
+    "seconds",
+    "total",
+    "content_cost",
+    "style_cost",
+    "error",
+)
 
 
 def _style_text(options):
@@ -41,10 +50,17 @@ def write_results(path, jobs, results):
         r = results.get(job.id)
         costs = (r.costs if r is not None and r.costs else None) or ("", "", "")
         seconds = "" if r is None or r.seconds is None else "%.2f" % r.seconds
-        writer.writerow([job.id, getattr(job.options, "content", ""), _style_text(job.options),
-                         "pending" if r is None else r.status, seconds,
-                         *[repr(float(c)) if c != "" else "" for c in costs],
-                         "" if r is None or not r.error else r.error])
+        writer.writerow(
+            [
+                job.id,
+                getattr(job.options, "content", ""),
+                _style_text(job.options),
+                "pending" if r is None else r.status,
+                seconds,
+                *[repr(float(c)) if c != "" else "" for c in costs],
+                "" if r is None or not r.error else r.error,
+            ]
+        )
     text = buf.getvalue()
     atomic_write(path, lambda tmp: open(tmp, "w", encoding="utf-8").write(text))
     return path
@@ -84,8 +100,17 @@ def _panel(ax, image, title=None, note=None, fontsize=8):
         ax.imshow(image, interpolation="lanczos")
     else:
         ax.set_facecolor("#dddddd")
-        ax.text(0.5, 0.5, note or "", ha="center", va="center", transform=ax.transAxes,
-                fontsize=fontsize, color="#aa0000", wrap=True)
+        ax.text(
+            0.5,
+            0.5,
+            note or "",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=fontsize,
+            color="#aa0000",
+            wrap=True,
+        )
     if title:
         ax.set_title(title, fontsize=fontsize)
 
@@ -109,8 +134,14 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
         cols = max(1, math.ceil(math.sqrt(len(jobs))))
         rows = max(1, math.ceil(len(jobs) / cols))
     fig = _figure(cols * cell_inches, rows * (cell_inches + 0.25))
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.3 / fig.get_figheight(),
-                        wspace=0.05, hspace=0.25)
+    fig.subplots_adjust(
+        left=0.01,
+        right=0.99,
+        bottom=0.01,
+        top=1 - 0.3 / fig.get_figheight(),
+        wspace=0.05,
+        hspace=0.25,
+    )
     if grid:
         cell = {(job.label[0], job.label[1]): job for job in jobs}
         ax = fig.add_subplot(rows, cols, 1)
@@ -118,11 +149,18 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
         ax.texts[0].set_color("black")
         for c, style in enumerate(styles):
             first = style.split(",")[0]
-            _panel(fig.add_subplot(rows, cols, c + 2), _thumbnail(first), "style: " + _short(style.replace(",", ", ")))
+            _panel(
+                fig.add_subplot(rows, cols, c + 2),
+                _thumbnail(first),
+                "style: " + _short(style.replace(",", ", ")),
+            )
         for r, content in enumerate(contents):
             base = (r + 1) * cols
-            _panel(fig.add_subplot(rows, cols, base + 1), _thumbnail(content),
-                   "content: " + _short(content))
+            _panel(
+                fig.add_subplot(rows, cols, base + 1),
+                _thumbnail(content),
+                "content: " + _short(content),
+            )
             for c, style in enumerate(styles):
                 job = cell.get((content, style))
                 ax = fig.add_subplot(rows, cols, base + c + 2)
@@ -130,13 +168,21 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
                     _panel(ax, None)
                     continue
                 result = results.get(job.id)
-                _panel(ax, _result_image(out, job, result), job.id if len(job.id) <= 28 else None,
-                       note=_status_note(result))
+                _panel(
+                    ax,
+                    _result_image(out, job, result),
+                    job.id if len(job.id) <= 28 else None,
+                    note=_status_note(result),
+                )
     else:
         for k, job in enumerate(jobs):
             result = results.get(job.id)
-            _panel(fig.add_subplot(rows, cols, k + 1), _result_image(out, job, result),
-                   _short(job.id, 28), note=_status_note(result))
+            _panel(
+                fig.add_subplot(rows, cols, k + 1),
+                _result_image(out, job, result),
+                _short(job.id, 28),
+                note=_status_note(result),
+            )
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", metadata=PNG_METADATA))
     return path
 

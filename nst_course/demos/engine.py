@@ -55,10 +55,13 @@ def prepared_from_arrays(content_rgb, style_rgbs, weights):
     size (the work :func:`~nst_course.run.runner.prepare` does with files)."""
     content_rgb = np.ascontiguousarray(content_rgb, dtype=np.uint8)
     style_rgbs = [np.ascontiguousarray(s, dtype=np.uint8) for s in style_rgbs]
-    return Prepared(content_rgb=content_rgb, style_rgbs=style_rgbs,
-                    content=reshape_and_normalize_image(content_rgb),
-                    styles=[reshape_and_normalize_image(s) for s in style_rgbs],
-                    weights=weights)
+    return Prepared(
+        content_rgb=content_rgb,
+        style_rgbs=style_rgbs,
+        content=reshape_and_normalize_image(content_rgb),
+        styles=[reshape_and_normalize_image(s) for s in style_rgbs],
+        weights=weights,
+    )
 
 
 def quiet_options(opts):
@@ -104,4 +107,3 @@ def start_costs(sess, graph, image):
     init = variable.initializer
     sess.run(init, feed_dict={init.inputs[1]: image})
     return tuple(float(v) for v in sess.run([graph.J, graph.J_content, graph.J_style]))
-

@@ -24,9 +24,16 @@ def _png(image):
 
 def describe(alpha, beta, depth, final):
     """``'alpha 10, beta 40, conv1_1 ... conv3_1: J_content 12.3, J_style 45.6'``."""
-    layers = STYLE_LAYERS[0] if depth == 1 else "%s ... %s" % (STYLE_LAYERS[0], STYLE_LAYERS[depth - 1])
-    return "alpha %g, beta %g, %s: J_content %.4g, J_style %.4g" % (alpha, beta, layers,
-                                                                   final[1], final[2])
+    layers = (
+        STYLE_LAYERS[0] if depth == 1 else "%s ... %s" % (STYLE_LAYERS[0], STYLE_LAYERS[depth - 1])
+    )
+    return "alpha %g, beta %g, %s: J_content %.4g, J_style %.4g" % (
+        alpha,
+        beta,
+        layers,
+        final[1],
+        final[2],
+    )
 
 
 class Explorer:
@@ -36,34 +43,72 @@ class Explorer:
     ``(alpha, beta, depth, Trained)``.
     """
 
-    def __init__(self, content, style, width=96, height=72, iterations=30, weights=None,
-                 alpha=10.0, beta=40.0, depth=5, optimizer="lbfgs", seed=0):
+    def __init__(
+        self,
+        content,
+        style,
+        width=96,
+        height=72,
+        iterations=30,
+        weights=None,
+        alpha=10.0,
+        beta=40.0,
+        depth=5,
+        optimizer="lbfgs",
+        seed=0,
+    ):
         import ipywidgets as widgets
 
-        from . import engine  # noqa: F401  (first: TensorFlow imported quietly)
         from ..run.runner import RunOptions, prepare
+        from . import engine  # noqa: F401  (first: TensorFlow imported quietly)
 
-        opts = RunOptions(content=content, style=[style], width=width, height=height,
-                          iterations=iterations, weights=weights, optimizer=optimizer, seed=seed)
+        opts = RunOptions(
+            content=content,
+            style=[style],
+            width=width,
+            height=height,
+            iterations=iterations,
+            weights=weights,
+            optimizer=optimizer,
+            seed=seed,
+        )
         self.base = opts
         self.prepared = prepare(opts)
         self.history = []
-        self.log_alpha = widgets.FloatSlider(value=float(np.log10(alpha)), min=-3, max=8, step=0.5,
-                                             description="log10 alpha", continuous_update=False)
-        self.log_beta = widgets.FloatSlider(value=float(np.log10(beta)), min=-3, max=8, step=0.5,
-                                            description="log10 beta", continuous_update=False)
-        self.depth = widgets.IntSlider(value=depth, min=1, max=len(STYLE_LAYERS),
-                                       description="style depth", continuous_update=False)
+        self.log_alpha = widgets.FloatSlider(
+            value=float(np.log10(alpha)),
+            min=-3,
+            max=8,
+            step=0.5,
+            description="log10 alpha",
+            continuous_update=False,
+        )
+        self.log_beta = widgets.FloatSlider(
+            value=float(np.log10(beta)),
+            min=-3,
+            max=8,
+            step=0.5,
+            description="log10 beta",
+            continuous_update=False,
+        )
+        self.depth = widgets.IntSlider(
+            value=depth,
+            min=1,
+            max=len(STYLE_LAYERS),
+            description="style depth",
+            continuous_update=False,
+        )
         self.images = [widgets.Image(format="png", width=2 * width) for _ in range(2)]
         self.captions = [widgets.HTML("previous: none yet"), widgets.HTML("current: none yet")]
         for slider in (self.log_alpha, self.log_beta, self.depth):
             slider.observe(lambda change: self.run(), names="value")
         columns = [widgets.VBox([self.captions[k], self.images[k]]) for k in range(2)]
-        self.widget = widgets.VBox([widgets.HBox([self.log_alpha, self.log_beta, self.depth]),
-                                    widgets.HBox(columns)])
+        self.widget = widgets.VBox(
+            [widgets.HBox([self.log_alpha, self.log_beta, self.depth]), widgets.HBox(columns)]
+        )
 
     def settings(self):
-        return 10.0 ** self.log_alpha.value, 10.0 ** self.log_beta.value, int(self.depth.value)
+        return 10.0**self.log_alpha.value, 10.0**self.log_beta.value, int(self.depth.value)
 
     def run(self):
         """Optimise with the sliders' values; the last result moves to the left."""

@@ -55,10 +55,17 @@ class Settings:
         """The :class:`~nst_course.run.runner.RunOptions` of one panel."""
         from ..run.runner import RunOptions
 
-        return RunOptions(width=self.width, height=self.height, iterations=self.iterations,
-                          optimizer=self.optimizer, learning_rate=self.learning_rate,
-                          seed=self.seed, pooling=self.pooling,
-                          print_every=max(1, self.iterations // 20), **panel)
+        return RunOptions(
+            width=self.width,
+            height=self.height,
+            iterations=self.iterations,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            seed=self.seed,
+            pooling=self.pooling,
+            print_every=max(1, self.iterations // 20),
+            **panel,
+        )
 
 
 @dataclass
@@ -89,21 +96,48 @@ def layers_figure(content_layers=None, style_layers=None):
     style_layers = list(style_layers or STYLE_LAYERS)
     panels = []
     for col, layer in enumerate(content_layers):
-        panels.append(Panel("content-%s" % layer, 0, col, layer,
-                            dict(alpha=1.0, beta=0.0, content_layer=layer,
-                                 style_layers=[(style_layers[0], 1.0)], noise_ratio=1.0),
-                            own="content"))
+        panels.append(
+            Panel(
+                "content-%s" % layer,
+                0,
+                col,
+                layer,
+                dict(
+                    alpha=1.0,
+                    beta=0.0,
+                    content_layer=layer,
+                    style_layers=[(style_layers[0], 1.0)],
+                    noise_ratio=1.0,
+                ),
+                own="content",
+            )
+        )
     for col in range(len(style_layers)):
-        names = style_layers[:col + 1]
-        panels.append(Panel("style-%s" % "-".join(names), 1, col, _layer_set_label(names),
-                            dict(alpha=0.0, beta=1.0, content_layer=names[0],
-                                 style_layers=[(n, 1.0 / len(names)) for n in names],
-                                 noise_ratio=1.0),
-                            own="style"))
-    return Figure("layers", "What each layer keeps (Gatys et al. 2015, Figure 1)", panels,
-                  ["content from", "style from"],
-                  note="Each panel starts from white noise and minimises one cost: the content "
-                  "cost at one layer (top) or the style cost of a set of layers (bottom).")
+        names = style_layers[: col + 1]
+        panels.append(
+            Panel(
+                "style-%s" % "-".join(names),
+                1,
+                col,
+                _layer_set_label(names),
+                dict(
+                    alpha=0.0,
+                    beta=1.0,
+                    content_layer=names[0],
+                    style_layers=[(n, 1.0 / len(names)) for n in names],
+                    noise_ratio=1.0,
+                ),
+                own="style",
+            )
+        )
+    return Figure(
+        "layers",
+        "What each layer keeps (Gatys et al. 2015, Figure 1)",
+        panels,
+        ["content from", "style from"],
+        note="Each panel starts from white noise and minimises one cost: the content "
+        "cost at one layer (top) or the style cost of a set of layers (bottom).",
+    )
 
 
 def format_ratio(ratio):
@@ -117,25 +151,40 @@ def tradeoff_figure(ratios=None, depths=None, style_layers=None, content_layer="
     style_layers = list(style_layers or STYLE_LAYERS)
     for ratio in ratios:
         if not ratio > 0 or not np.isfinite(ratio):
-            raise OptionError("--ratios: %r must be a number greater than 0 (alpha / beta)"
-                              % ratio)
+            raise OptionError("--ratios: %r must be a number greater than 0 (alpha / beta)" % ratio)
     for depth in depths:
         if not 1 <= depth <= len(style_layers):
-            raise OptionError("--depths: %r must be between 1 and %d (the number of style "
-                              "layers)" % (depth, len(style_layers)))
+            raise OptionError(
+                "--depths: %r must be between 1 and %d (the number of style "
+                "layers)" % (depth, len(style_layers))
+            )
     panels = []
     for row, depth in enumerate(depths):
         names = style_layers[:depth]
         for col, ratio in enumerate(ratios):
-            panels.append(Panel("ratio%s-depth%d" % (format_ratio(ratio), depth), row, col,
-                                "%s, a/b %s" % (_layer_set_label(names), format_ratio(ratio)),
-                                dict(alpha=ALPHA, beta=ALPHA / ratio, content_layer=content_layer,
-                                     style_layers=[(n, 1.0 / depth) for n in names])))
-    return Figure("tradeoff", "Content against style (Gatys et al. 2015, Figure 3)", panels,
-                  ["style %s" % _layer_set_label(style_layers[:d]) for d in depths],
-                  ["alpha/beta = %s" % format_ratio(r) for r in ratios],
-                  note="Columns: the ratio alpha/beta (alpha = %g, content layer %s); rows: "
-                  "the style layers, equal weights." % (ALPHA, content_layer))
+            panels.append(
+                Panel(
+                    "ratio%s-depth%d" % (format_ratio(ratio), depth),
+                    row,
+                    col,
+                    "%s, a/b %s" % (_layer_set_label(names), format_ratio(ratio)),
+                    dict(
+                        alpha=ALPHA,
+                        beta=ALPHA / ratio,
+                        content_layer=content_layer,
+                        style_layers=[(n, 1.0 / depth) for n in names],
+                    ),
+                )
+            )
+    return Figure(
+        "tradeoff",
+        "Content against style (Gatys et al. 2015, Figure 3)",
+        panels,
+        ["style %s" % _layer_set_label(style_layers[:d]) for d in depths],
+        ["alpha/beta = %s" % format_ratio(r) for r in ratios],
+        note="Columns: the ratio alpha/beta (alpha = %g, content layer %s); rows: "
+        "the style layers, equal weights." % (ALPHA, content_layer),
+    )
 
 
 # --------------------------------------------------------------------------- checks
@@ -155,16 +204,29 @@ def check(figure, settings, output):
         raise OptionError("--optimizer %s: not adam or lbfgs" % settings.optimizer)
     for panel in figure.panels:
         # the values of a panel's RunOptions that the checks read (Settings.run_options)
-        fields = dict(width=settings.width, height=settings.height,
-                      iterations=settings.iterations, print_every=1, save_every=0,
-                      learning_rate=settings.learning_rate, noise_ratio=0.6, tv_weight=0.0,
-                      style_scale=1.0, checkpoint_every=0, max_pixels=MAX_PIXELS, style=["-"],
-                      pooling=settings.pooling)
+        fields = dict(
+            width=settings.width,
+            height=settings.height,
+            iterations=settings.iterations,
+            print_every=1,
+            save_every=0,
+            learning_rate=settings.learning_rate,
+            noise_ratio=0.6,
+            tv_weight=0.0,
+            style_scale=1.0,
+            checkpoint_every=0,
+            max_pixels=MAX_PIXELS,
+            style=["-"],
+            pooling=settings.pooling,
+        )
         fields.update(panel.options)
         check_options(SimpleNamespace(**fields))
     directory = os.path.dirname(os.path.abspath(output))
-    check_output_dir(directory, [os.path.basename(output)]
-                     + [os.path.basename(panel_path(output, p)) for p in figure.panels])
+    check_output_dir(
+        directory,
+        [os.path.basename(output)]
+        + [os.path.basename(panel_path(output, p)) for p in figure.panels],
+    )
 
 
 def panel_path(output, panel):
@@ -190,10 +252,10 @@ class Result:
 def weights_source(weights=None):
     """The weights every panel uses, resolved once: a path or 'random' (untrained; a warning
     on stderr when nothing was found, as ``nst-course run`` does), and a label for captions."""
+    import sys
+
     from ..run.outputs import weights_label
     from ..weights import find_weights, untrained_warning
-
-    import sys
 
     found = find_weights(weights)
     if found is None:
@@ -212,14 +274,35 @@ def weights_id(source):
 
 def _panel_options(settings, panel):
     data = options_dict(settings.run_options(**panel.options))
-    for name in ("content", "style", "output_dir", "weights", "quiet", "save_every",
-                 "checkpoint_every", "resume", "require_pretrained", "max_pixels", "low_memory"):
+    for name in (
+        "content",
+        "style",
+        "output_dir",
+        "weights",
+        "quiet",
+        "save_every",
+        "checkpoint_every",
+        "resume",
+        "require_pretrained",
+        "max_pixels",
+        "low_memory",
+    ):
         data.pop(name, None)
     return data
 
 
-def render(figure, content, style, output, settings=None, weights=None, workers=None,
-           scheduler=None, progress=True, stream=None):
+def render(
+    figure,
+    content,
+    style,
+    output,
+    settings=None,
+    weights=None,
+    workers=None,
+    scheduler=None,
+    progress=True,
+    stream=None,
+):
     """Render ``figure`` from the image files ``content`` and ``style`` into ``output`` (PNG).
 
     ``workers`` -- 0: every panel in this process, one after the other; N: an embedded Dask
@@ -237,6 +320,7 @@ def render(figure, content, style, output, settings=None, weights=None, workers=
     settings = settings or Settings()
     check(figure, settings, output)
     from . import engine  # noqa: F401  (TensorFlow imported quietly, before the main job's modules)
+
     content_rgb = load_image(content, settings.width, settings.height)
     style_rgb = load_image(style, settings.width, settings.height)
     source, label = weights_source(weights)
@@ -250,14 +334,25 @@ def render(figure, content, style, output, settings=None, weights=None, workers=
         if found is not None:
             rendered[panel.name] = Rendered(panel, found[0], found[1], found[2], path, True)
         else:
-            todo[panel.name] = (panel, key, path, {"options": options, "content": content_rgb,
-                                                   "style": style_rgb, "weights": source})
+            todo[panel.name] = (
+                panel,
+                key,
+                path,
+                {"options": options, "content": content_rgb, "style": style_rgb, "weights": source},
+            )
     report = _Report(len(figure.panels), len(rendered), progress, stream)
     try:
         for name, result in _run(todo, workers, scheduler):
             panel, key, path, _ = todo[name]
-            done = Rendered(panel, result["image"], tuple(result["start"]),
-                            tuple(result["final"]), path, False, result.get("rows", []))
+            done = Rendered(
+                panel,
+                result["image"],
+                tuple(result["start"]),
+                tuple(result["final"]),
+                path,
+                False,
+                result.get("rows", []),
+            )
             write_panel(path, done, key)
             rendered[name] = done
             report.panel_done(panel)
@@ -292,14 +387,17 @@ def _run(todo, workers, scheduler):
         # port is taken by another cluster is of no use here.
         with deferred_signals(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Port .* is already in use")
-            client = stack.enter_context(connect(scheduler=scheduler, workers=count,
-                                                 threads_per_worker=threads))
+            client = stack.enter_context(
+                connect(scheduler=scheduler, workers=count, threads_per_worker=threads)
+            )
         payloads = {name: item[3] for name, item in todo.items()}
         for name, result in run_tasks(client, render_panel, payloads):
             if isinstance(result, TaskFailed):  # the finished panels are on disk already
-                raise PanelError("panel %s failed on a worker (%s: %s); the panels done so far "
-                                 "are kept and reused by the next run"
-                                 % (name, result.error_type, result.message))
+                raise PanelError(
+                    "panel %s failed on a worker (%s: %s); the panels done so far "
+                    "are kept and reused by the next run"
+                    % (name, result.error_type, result.message)
+                )
             yield name, result
 
 
@@ -319,8 +417,9 @@ class _Report:
         self.total, self.done, self.enabled = total, reused, enabled
         self.bar = None
         if enabled:
-            self.bar = _progress.bar(total, self.stream, initial=reused, desc="panels",
-                                     unit="panel")
+            self.bar = _progress.bar(
+                total, self.stream, initial=reused, desc="panels", unit="panel"
+            )
             if self.bar is None and reused:
                 self._line("%d of %d panels reused from an earlier run" % (reused, total))
 
@@ -346,11 +445,20 @@ class _Report:
 
 def caption(figure, settings, weights_label):
     """The figure's caption: what the panels are, then weights, size, iterations, optimiser."""
-    optimiser = "L-BFGS" if settings.optimizer == "lbfgs" else \
-        "Adam, learning rate %g" % settings.learning_rate
+    optimiser = (
+        "L-BFGS"
+        if settings.optimizer == "lbfgs"
+        else "Adam, learning rate %g" % settings.learning_rate
+    )
     return "%s\nVGG weights: %s; %d x %d pixels; %d iterations, %s; seed %d" % (
-        figure.note, weights_label, settings.width, settings.height, settings.iterations,
-        optimiser, settings.seed)
+        figure.note,
+        weights_label,
+        settings.width,
+        settings.height,
+        settings.iterations,
+        optimiser,
+        settings.seed,
+    )
 
 
 def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
@@ -384,15 +492,27 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
         ax.set_xlabel(label, fontsize=size, labelpad=2)
 
     for row in range(rows):  # the row labels, left of the grid
-        fig.text(0.12 / fig_w, 1 - (title_h + head_h + row * (panel_h + label_h) + panel_h / 2) / fig_h,
-                 figure.row_labels[row], rotation=90, ha="center", va="center", fontsize=8)
+        fig.text(
+            0.12 / fig_w,
+            1 - (title_h + head_h + row * (panel_h + label_h) + panel_h / 2) / fig_h,
+            figure.row_labels[row],
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
     if figure.inputs:
         for row in range(rows):
             if figure.kind == "layers":
-                image, label = (content_rgb, "content image") if row == 0 else (style_rgb, "style image")
+                image, label = (
+                    (content_rgb, "content image") if row == 0 else (style_rgb, "style image")
+                )
             else:
-                image, label = (content_rgb, "content image") if row == 0 else \
-                    ((style_rgb, "style image") if row == 1 else (None, ""))
+                image, label = (
+                    (content_rgb, "content image")
+                    if row == 0
+                    else ((style_rgb, "style image") if row == 1 else (None, ""))
+                )
             if image is not None:
                 show(axes(row, 0), image, label)
     for item in rendered:
@@ -402,4 +522,3 @@ def compose(figure, rendered, content_rgb, style_rgb, path, caption_text):
             ax.set_title(figure.col_labels[item.panel.col], fontsize=8)
     fig.text(0.5, 0.1 / fig_h, caption_text, ha="center", va="bottom", fontsize=7, wrap=True)
     return _save_figure(fig, path)
-

@@ -33,8 +33,7 @@ def status_text(done, total, rate):
     parts = ["iteration %d/%d" % (done, total)]
     if rate is not None:
         parts.append("%.2f s/iteration" % rate)
-        parts.append("%s left" % format_duration(rate * (total - done)) if done < total
-                     else "done")
+        parts.append("%s left" % format_duration(rate * (total - done)) if done < total else "done")
     return ", ".join(parts)
 
 
@@ -119,12 +118,17 @@ def run_live(content, style, iterations=200, every=10, show=None, weights=None, 
     ``show(png_bytes, text)`` -- where frames go; default: an IPython display updated in place
     (nothing outside IPython).
     """
-    from .engine import train  # first: TensorFlow imported quietly
-    from ..run.runner import RunOptions, prepare
     from ..run.checks import check_options
+    from ..run.runner import RunOptions, prepare
+    from .engine import train  # first: TensorFlow imported quietly
 
-    opts = RunOptions(content=content, style=[style] if isinstance(style, str) else list(style),
-                      iterations=iterations, weights=weights, **options)
+    opts = RunOptions(
+        content=content,
+        style=[style] if isinstance(style, str) else list(style),
+        iterations=iterations,
+        weights=weights,
+        **options,
+    )
     check_options(opts)
     prepared = prepare(opts)
     show = show if show is not None else _ipython_display()

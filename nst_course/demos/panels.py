@@ -17,7 +17,6 @@ re-rendering it (:func:`read_panel`).
 
 import hashlib
 import json
-import os
 import threading
 from dataclasses import asdict, dataclass, field
 
@@ -91,11 +90,16 @@ def render_panel(payload):
     from .engine import prepared_from_arrays, train
 
     opts = RunOptions(**payload["options"])
-    prepared = prepared_from_arrays(payload["content"], [payload["style"]],
-                                    weights_of(payload["weights"]))
+    prepared = prepared_from_arrays(
+        payload["content"], [payload["style"]], weights_of(payload["weights"])
+    )
     trained = train(opts, prepared)
-    return {"image": trained.image, "start": trained.start, "final": trained.final,
-            "rows": trained.rows}
+    return {
+        "image": trained.image,
+        "start": trained.start,
+        "final": trained.final,
+        "rows": trained.rows,
+    }
 
 
 # --------------------------------------------------------------------------- keys and files
@@ -111,8 +115,16 @@ def digest(array):
 
 def panel_key(options, content, style, weights_id):
     """Everything that determines a panel's pixels, as canonical JSON text."""
-    return json.dumps({"options": options, "content": digest(content), "style": digest(style),
-                       "weights": weights_id}, sort_keys=True, default=list)
+    return json.dumps(
+        {
+            "options": options,
+            "content": digest(content),
+            "style": digest(style),
+            "weights": weights_id,
+        },
+        sort_keys=True,
+        default=list,
+    )
 
 
 def write_panel(path, rendered, key):
@@ -123,8 +135,9 @@ def write_panel(path, rendered, key):
 
     info = PngImagePlugin.PngInfo()
     info.add_text(KEY_CHUNK, key)
-    info.add_text(COSTS_CHUNK, json.dumps({"start": list(rendered.start),
-                                           "final": list(rendered.final)}))
+    info.add_text(
+        COSTS_CHUNK, json.dumps({"start": list(rendered.start), "final": list(rendered.final)})
+    )
     image = Image.fromarray(np.asarray(rendered.image, dtype=np.uint8), "RGB")
     atomic_write(path, lambda tmp: image.save(tmp, format="PNG", pnginfo=info))
     return path

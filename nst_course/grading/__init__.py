@@ -15,14 +15,21 @@ Public names (loaded on first use, so importing the package does not import Tens
 import importlib
 
 _EXPORTS = {
-    "POINTS": "points", "GRADED": "points", "TOTAL": "points", "points_table": "points",
+    "POINTS": "points",
+    "GRADED": "points",
+    "TOTAL": "points",
+    "points_table": "points",
     "probes": "probing",
     "observe": "observing",
-    "judge": "judging", "CheckResult": "judging",
+    "judge": "judging",
+    "CheckResult": "judging",
     "HINTS": "hints",
-    "check": "checks", "report": "checks",
-    "compute_content_cost_test": "checks", "gram_matrix_test": "checks",
-    "compute_layer_style_cost_test": "checks", "total_cost_test": "checks",
+    "check": "checks",
+    "report": "checks",
+    "compute_content_cost_test": "checks",
+    "gram_matrix_test": "checks",
+    "compute_layer_style_cost_test": "checks",
+    "total_cost_test": "checks",
     "model_nn_test": "checks",
 }
 

@@ -50,8 +50,10 @@ def placeholders(code, indent):
         elif isinstance(statement, ast.Expr):
             lines.append("None")
         else:
-            raise AssignmentError("no placeholder for a %s statement in a solution: %s"
-                                  % (type(statement).__name__, ast.unparse(statement)[:60]))
+            raise AssignmentError(
+                "no placeholder for a %s statement in a solution: %s"
+                % (type(statement).__name__, ast.unparse(statement)[:60])
+            )
     return [indent + line for line in lines]
 
 
@@ -80,7 +82,7 @@ def student_source(source, where="cell"):
         marker = lines[start]
         indent = marker[: len(marker) - len(marker.lstrip())]
         out += lines[previous:start]
-        out += placeholders("\n".join(lines[start + 1: stop]), indent)
+        out += placeholders("\n".join(lines[start + 1 : stop]), indent)
         previous = stop + 1
     return "\n".join(out + lines[previous:])
 
@@ -89,7 +91,7 @@ def without_hidden_tests(source, where="cell"):
     lines = source.split("\n")
     keep = [True] * len(lines)
     for start, stop in _regions(lines, BEGIN_HIDDEN, END_HIDDEN, where):
-        keep[start: stop + 1] = [False] * (stop + 1 - start)
+        keep[start : stop + 1] = [False] * (stop + 1 - start)
     return "\n".join(line for line, kept in zip(lines, keep) if kept).rstrip("\n")
 
 
@@ -135,6 +137,7 @@ def generate(source=SOURCE, student=STUDENT, check=False):
         current = False
     if not check and not current:
         import os
+
         from ..images import atomic_write
 
         os.makedirs(os.path.dirname(student) or ".", exist_ok=True)
@@ -143,12 +146,17 @@ def generate(source=SOURCE, student=STUDENT, check=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nst_course.grading.assignment",
-                                     description="Make the student notebook from the source.")
+    parser = argparse.ArgumentParser(
+        prog="python -m nst_course.grading.assignment",
+        description="Make the student notebook from the source.",
+    )
     parser.add_argument("source", nargs="?", default=SOURCE)
     parser.add_argument("student", nargs="?", default=STUDENT)
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if the student notebook is out of date")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the student notebook is out of date",
+    )
     args = parser.parse_args(argv)
     try:
         current = generate(args.source, args.student, check=args.check)

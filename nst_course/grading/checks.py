@@ -63,8 +63,9 @@ def _course_test(name):
 
     test.__name__ = name + "_test"
     test.__qualname__ = test.__name__
-    test.__doc__ = ("Check ``%s``: print 'All tests passed' or one hint; return the "
-                    "CheckResult." % name)
+    test.__doc__ = (
+        "Check ``%s``: print 'All tests passed' or one hint; return the CheckResult." % name
+    )
     return test
 
 
@@ -74,6 +75,16 @@ compute_layer_style_cost_test = _course_test("compute_layer_style_cost")
 total_cost_test = _course_test("total_cost")
 model_nn_test = _course_test("model_nn")
 
-__all__ = ["CheckResult", "check", "judge", "observe", "probes", "report",
-           "compute_content_cost_test", "gram_matrix_test", "compute_layer_style_cost_test",
-           "total_cost_test", "model_nn_test"]
+__all__ = [
+    "CheckResult",
+    "check",
+    "judge",
+    "observe",
+    "probes",
+    "report",
+    "compute_content_cost_test",
+    "gram_matrix_test",
+    "compute_layer_style_cost_test",
+    "total_cost_test",
+    "model_nn_test",
+]

@@ -40,8 +40,13 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 #: installation may be unreadable afterwards); other imports are tried as the student.
 PREIMPORT = ("numpy", "tensorflow", "scipy", "matplotlib", "PIL", "imageio", "nst_course")
 #: The course's helper module of the TF1 notebook, served by the package's own helpers.
-NST_UTILS_NAMES = ("CONFIG", "load_vgg_model", "reshape_and_normalize_image",
-                   "generate_noise_image", "save_image")
+NST_UTILS_NAMES = (
+    "CONFIG",
+    "load_vgg_model",
+    "reshape_and_normalize_image",
+    "generate_noise_image",
+    "save_image",
+)
 
 
 class Channel:
@@ -54,8 +59,12 @@ class Channel:
         try:
             line = json.dumps(message, allow_nan=True)
         except (TypeError, ValueError) as exc:
-            line = json.dumps({"function": message.get("function"),
-                               "error": "observations are not plain values (%s)" % exc})
+            line = json.dumps(
+                {
+                    "function": message.get("function"),
+                    "error": "observations are not plain values (%s)" % exc,
+                }
+            )
         data = (line + "\n").encode("utf-8")
         while data:
             written = os.write(self.fd, data)
@@ -150,8 +159,13 @@ def _hide(paths, own_namespace):
     libc = _libc()
     notes = []
     for path in paths:
-        result = libc.mount(b"none", os.fsencode(path), b"tmpfs",
-                            MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=000")
+        result = libc.mount(
+            b"none",
+            os.fsencode(path),
+            b"tmpfs",
+            MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            b"size=4k,mode=000",
+        )
         if result != 0:
             notes.append("%s could not be hidden (%s)" % (path, os.strerror(ctypes.get_errno())))
     return notes
@@ -221,10 +235,16 @@ def is_ours(function, tripwire):
 
     package = os.path.dirname(os.path.abspath(nst_course.__file__))
     if function in tripwire.originals:
-        return "is nst_course's own %s, not the student's" % getattr(function, "__name__", "function")
+        return "is nst_course's own %s, not the student's" % getattr(
+            function, "__name__", "function"
+        )
     module = getattr(function, "__module__", "") or ""
     code = getattr(function, "__code__", None)
-    filename = os.path.abspath(code.co_filename) if code is not None and code.co_filename[:1] != "<" else ""
+    filename = (
+        os.path.abspath(code.co_filename)
+        if code is not None and code.co_filename[:1] != "<"
+        else ""
+    )
     if module.split(".")[0] == "nst_course" or (filename and filename.startswith(package + os.sep)):
         return "is nst_course's own code (%s), not the student's" % (module or filename)
     return None
@@ -293,7 +313,11 @@ def main():
     channel.send(event="start", function="(setup)")
     for index, statement in enumerate(request.get("imports", [])):
         _run_code(statement, namespace, "import %d" % (index + 1))  # a failing import is skipped
-    setup_errors = [e for e in (_run_code(code, namespace, "helper") for code in request.get("helpers", [])) if e]
+    setup_errors = [
+        e
+        for e in (_run_code(code, namespace, "helper") for code in request.get("helpers", []))
+        if e
+    ]
     if setup_errors and any(e.startswith("called sys.exit") for e in setup_errors):
         channel.send(event="setup-exit", reason=setup_errors[0])
     for name in request["order"]:
@@ -317,19 +341,28 @@ def main():
         try:
             observations = checks.observe(name, function, request["probes"][name], workdir=workdir)
         except SystemExit as exc:
-            channel.send(function=name, error="called sys.exit(%s)" % ("" if exc.code is None else repr(exc.code)),
-                         seconds=time.monotonic() - started)
+            channel.send(
+                function=name,
+                error="called sys.exit(%s)" % ("" if exc.code is None else repr(exc.code)),
+                seconds=time.monotonic() - started,
+            )
             continue
         except BaseException as exc:  # noqa: BLE001
-            channel.send(function=name, error="%s: %s" % (type(exc).__name__, " ".join(str(exc).split())[:300]),
-                         seconds=time.monotonic() - started)
+            channel.send(
+                function=name,
+                error="%s: %s" % (type(exc).__name__, " ".join(str(exc).split())[:300]),
+                seconds=time.monotonic() - started,
+            )
             continue
         finally:
             tripwire.watching = None
             _end_strays()
         if tripwire.tripped:
-            channel.send(function=name, ours="calls nst_course's own %s" % name,
-                         seconds=time.monotonic() - started)
+            channel.send(
+                function=name,
+                ours="calls nst_course's own %s" % name,
+                seconds=time.monotonic() - started,
+            )
             continue
         channel.send(function=name, observations=observations, seconds=time.monotonic() - started)
     channel.send(event="done")

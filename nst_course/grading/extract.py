@@ -29,10 +29,19 @@ EXTENSIONS = (".ipynb", ".py")
 MARKER = re.compile(r"^[ \t]*#[ \t]*GRADED FUNCTION[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)", re.M)
 #: A graded function's own text that reaches for the package's solution (imports or uses
 #: nst_course's costs / training / grading, or names the module of a graded function).
-OURS = re.compile(r"\bnst_course\s*\.\s*(costs|training|grading)\b|"
-                  r"['\"]nst_course\.(costs|training|grading)\b")
-KEPT_IN_GRADED_CELL = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                       ast.ClassDef, ast.Assign, ast.AnnAssign)
+OURS = re.compile(
+    r"\bnst_course\s*\.\s*(costs|training|grading)\b|"
+    r"['\"]nst_course\.(costs|training|grading)\b"
+)
+KEPT_IN_GRADED_CELL = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+)
 KEPT_ELSEWHERE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -82,17 +91,24 @@ def _read(path):
         with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise SubmissionError("cannot read the submission %s (%s)" % (path, exc.strerror or exc)) from None
+        raise SubmissionError(
+            "cannot read the submission %s (%s)" % (path, exc.strerror or exc)
+        ) from None
 
 
 def _folder_submission(folder):
-    names = sorted(n for n in os.listdir(folder)
-                   if n.endswith(EXTENSIONS) and not _is_hidden(n)
-                   and os.path.isfile(os.path.join(folder, n)))
+    names = sorted(
+        n
+        for n in os.listdir(folder)
+        if n.endswith(EXTENSIONS) and not _is_hidden(n) and os.path.isfile(os.path.join(folder, n))
+    )
     if not names:
         return None
-    return Submission(os.path.basename(os.path.normpath(folder)), folder,
-                      [(n, _read(os.path.join(folder, n))) for n in names])
+    return Submission(
+        os.path.basename(os.path.normpath(folder)),
+        folder,
+        [(n, _read(os.path.join(folder, n))) for n in names],
+    )
 
 
 def find_submissions(arguments):
@@ -105,9 +121,13 @@ def find_submissions(arguments):
     for argument in arguments:
         if os.path.isfile(argument):
             if not argument.endswith(EXTENSIONS):
-                raise SubmissionError("%s is not a notebook (.ipynb) or a Python file (.py)" % argument)
+                raise SubmissionError(
+                    "%s is not a notebook (.ipynb) or a Python file (.py)" % argument
+                )
             student = os.path.splitext(os.path.basename(argument))[0]
-            found.append(Submission(student, argument, [(os.path.basename(argument), _read(argument))]))
+            found.append(
+                Submission(student, argument, [(os.path.basename(argument), _read(argument))])
+            )
         elif os.path.isdir(argument):
             before = len(found)
             for name in sorted(os.listdir(argument)):
@@ -121,15 +141,18 @@ def find_submissions(arguments):
                 elif name.endswith(EXTENSIONS) and os.path.isfile(path):
                     found.append(Submission(os.path.splitext(name)[0], path, [(name, _read(path))]))
             if len(found) == before:
-                raise SubmissionError("no submissions (.ipynb or .py files, or folders of them) in %s"
-                                      % argument)
+                raise SubmissionError(
+                    "no submissions (.ipynb or .py files, or folders of them) in %s" % argument
+                )
         else:
             raise SubmissionError("submission not found: %s; check the path" % argument)
     seen = {}
     for submission in found:
         if submission.student in seen:
-            raise SubmissionError("two submissions for the student %r: %s and %s; keep one"
-                                  % (submission.student, seen[submission.student], submission.path))
+            raise SubmissionError(
+                "two submissions for the student %r: %s and %s; keep one"
+                % (submission.student, seen[submission.student], submission.path)
+            )
         seen[submission.student] = submission.path
     return found
 
@@ -139,8 +162,9 @@ def find_submissions(arguments):
 
 def _blank_ipython(source):
     """IPython-only lines (``%magic``, ``!command``, ``%%cell magic``) become blank lines."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
 def _cells(data, filename):
@@ -155,7 +179,9 @@ def _cells(data, filename):
         raise SubmissionError("%s is not a readable notebook (no cells)" % filename)
     cells = notebook.get("cells")
     if cells is None:  # nbformat 3: cells inside worksheets
-        cells = [c for sheet in notebook.get("worksheets", []) or [] for c in sheet.get("cells", [])]
+        cells = [
+            c for sheet in notebook.get("worksheets", []) or [] for c in sheet.get("cells", [])
+        ]
     sources = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -169,7 +195,7 @@ def _segment(text, node):
     """The source text of a top-level statement (decorators included)."""
     lines = text.splitlines()
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return "\n".join(lines[first - 1:node.end_lineno])
+    return "\n".join(lines[first - 1 : node.end_lineno])
 
 
 def _defined_names(node):
@@ -201,7 +227,8 @@ def uses_ours(code):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nst_course":
             if any(alias.name in GRADED for alias in node.names):
                 return "imports %s from nst_course instead of writing it" % ", ".join(
-                    a.name for a in node.names if a.name in GRADED)
+                    a.name for a in node.names if a.name in GRADED
+                )
     return None
 
 
@@ -209,7 +236,9 @@ def _graded_code(text, tree, name, marked):
     """(code, checked text) for ``name`` from one parsed cell/file, or None if it is not
     defined there. A marked cell gives all its definitions and assignments; elsewhere the
     statements that define ``name`` (a ``def``, an assignment, an import)."""
-    defining = [n for n in tree.body if isinstance(n, KEPT_IN_GRADED_CELL) and name in _defined_names(n)]
+    defining = [
+        n for n in tree.body if isinstance(n, KEPT_IN_GRADED_CELL) and name in _defined_names(n)
+    ]
     if not defining:
         return None
     if marked:
@@ -218,7 +247,9 @@ def _graded_code(text, tree, name, marked):
     else:
         body = defining
         checked = "\n".join(_segment(text, n) for n in defining)
-    code = "\n\n".join(_segment(text, n) for n in body if not isinstance(n, (ast.Import, ast.ImportFrom)))
+    code = "\n\n".join(
+        _segment(text, n) for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))
+    )
     return code, checked
 
 
@@ -235,18 +266,18 @@ def extract(files, graded):
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
-                for name in (graded if is_python else marked):
+                for name in graded if is_python else marked:
                     found[name] = (None, raw, True)
                     result.problems[name] = _syntax_reason(exc)
                 if not marked and not is_python:
-                    result.notes.append("%s cell %d is not valid Python and was skipped"
-                                        % (filename, index + 1))
+                    result.notes.append(
+                        "%s cell %d is not valid Python and was skipped" % (filename, index + 1)
+                    )
                 continue
             for node in tree.body:
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     result.imports.append(_segment(text, node))
-                elif (not marked and isinstance(node, KEPT_ELSEWHERE)
-                      and node.name not in graded):
+                elif not marked and isinstance(node, KEPT_ELSEWHERE) and node.name not in graded:
                     result.helpers.append(_segment(text, node))
             for name in graded:
                 if found.get(name, (0, 0, False))[2] and not (name in marked or is_python):
@@ -257,13 +288,17 @@ def extract(files, graded):
                     result.problems.pop(name, None)
                 elif name in marked:
                     found[name] = (None, text, True)
-                    result.problems[name] = ("the cell marked '# GRADED FUNCTION: %s' does not "
-                                             "define %s" % (name, name))
+                    result.problems[name] = (
+                        "the cell marked '# GRADED FUNCTION: %s' does not define %s" % (name, name)
+                    )
     for name in graded:
         code, checked_text, _ = found.get(name, (None, None, False))
         if code is None:
-            result.problems.setdefault(name, "not found: no cell marked '# GRADED FUNCTION: %s' "
-                                             "and no top-level 'def %s'" % (name, name))
+            result.problems.setdefault(
+                name,
+                "not found: no cell marked '# GRADED FUNCTION: %s' "
+                "and no top-level 'def %s'" % (name, name),
+            )
             continue
         reason = uses_ours(checked_text)
         if reason:

@@ -56,8 +56,9 @@ class Gradebook:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            raise OutputError("cannot use the gradebook %s (%s); choose another --out"
-                              % (self.path, exc)) from None
+            raise OutputError(
+                "cannot use the gradebook %s (%s); choose another --out" % (self.path, exc)
+            ) from None
 
     def close(self):
         self.db.close()
@@ -70,7 +71,9 @@ class Gradebook:
 
     def graded_hash(self, student):
         """The content hash this student was last graded with, or None."""
-        row = self.db.execute("SELECT sha256 FROM submissions WHERE student = ?", (student,)).fetchone()
+        row = self.db.execute(
+            "SELECT sha256 FROM submissions WHERE student = ?", (student,)
+        ).fetchone()
         return row[0] if row else None
 
     def record(self, result):
@@ -81,27 +84,66 @@ class Gradebook:
             self.db.execute("DELETE FROM grades WHERE student = ?", (student,))
             self.db.execute(
                 "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (student, result.get("sha256"), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                 float(result.get("seconds", 0.0)), float(result["total"]), float(result["max_total"]),
-                 json.dumps(result.get("notes", []))))
+                (
+                    student,
+                    result.get("sha256"),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    float(result.get("seconds", 0.0)),
+                    float(result["total"]),
+                    float(result["max_total"]),
+                    json.dumps(result.get("notes", [])),
+                ),
+            )
             self.db.executemany(
                 "INSERT INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(student, row["function"], row["points"], row["max_points"], row["status"],
-                  row["hint"], json.dumps(row.get("checked", [])), row.get("seconds", 0.0))
-                 for row in result["functions"]])
+                [
+                    (
+                        student,
+                        row["function"],
+                        row["points"],
+                        row["max_points"],
+                        row["status"],
+                        row["hint"],
+                        json.dumps(row.get("checked", [])),
+                        row.get("seconds", 0.0),
+                    )
+                    for row in result["functions"]
+                ],
+            )
 
     def result(self, student):
         """A student's stored result, in the shape grade_submission returns."""
-        sub = self.db.execute("SELECT sha256, seconds, total, max_total, notes FROM submissions "
-                              "WHERE student = ?", (student,)).fetchone()
+        sub = self.db.execute(
+            "SELECT sha256, seconds, total, max_total, notes FROM submissions WHERE student = ?",
+            (student,),
+        ).fetchone()
         if sub is None:
             return None
-        rows = self.db.execute("SELECT function, points, max_points, status, hint, checked, seconds "
-                               "FROM grades WHERE student = ? ORDER BY rowid", (student,)).fetchall()
-        return {"student": student, "sha256": sub[0], "seconds": sub[1], "total": sub[2],
-                "max_total": sub[3], "notes": json.loads(sub[4]),
-                "functions": [{"function": r[0], "points": r[1], "max_points": r[2], "status": r[3],
-                               "hint": r[4], "checked": json.loads(r[5]), "seconds": r[6]} for r in rows]}
+        rows = self.db.execute(
+            "SELECT function, points, max_points, status, hint, checked, seconds "
+            "FROM grades WHERE student = ? ORDER BY rowid",
+            (student,),
+        ).fetchall()
+        return {
+            "student": student,
+            "sha256": sub[0],
+            "seconds": sub[1],
+            "total": sub[2],
+            "max_total": sub[3],
+            "notes": json.loads(sub[4]),
+            "functions": [
+                {
+                    "function": r[0],
+                    "points": r[1],
+                    "max_points": r[2],
+                    "status": r[3],
+                    "hint": r[4],
+                    "checked": json.loads(r[5]),
+                    "seconds": r[6],
+                }
+                for r in rows
+            ],
+        }
 
     def students(self):
         return [r[0] for r in self.db.execute("SELECT student FROM submissions ORDER BY student")]
@@ -110,9 +152,17 @@ class Gradebook:
         """``grades.csv``: a row per student, a column per graded function, the total."""
         rows = []
         for student in self.students():
-            points = dict(self.db.execute("SELECT function, points FROM grades WHERE student = ?", (student,)))
-            total = self.db.execute("SELECT total FROM submissions WHERE student = ?", (student,)).fetchone()[0]
-            rows.append([student] + [_number(points.get(name, 0.0)) for name in functions] + [_number(total)])
+            points = dict(
+                self.db.execute("SELECT function, points FROM grades WHERE student = ?", (student,))
+            )
+            total = self.db.execute(
+                "SELECT total FROM submissions WHERE student = ?", (student,)
+            ).fetchone()[0]
+            rows.append(
+                [student]
+                + [_number(points.get(name, 0.0)) for name in functions]
+                + [_number(total)]
+            )
 
         def write(tmp):
             with open(tmp, "w", newline="", encoding="utf-8") as handle:
@@ -129,10 +179,16 @@ def _number(value):
 
 def feedback_text(result):
     """The Markdown feedback of one student."""
-    lines = ["# Feedback for %s" % result["student"], "",
-             "Total: **%s / %s**" % (_number(result["total"]), _number(result["max_total"])), ""]
+    lines = [
+        "# Feedback for %s" % result["student"],
+        "",
+        "Total: **%s / %s**" % (_number(result["total"]), _number(result["max_total"])),
+        "",
+    ]
     for row in result["functions"]:
-        lines.append("## %s: %s / %s" % (row["function"], _number(row["points"]), _number(row["max_points"])))
+        lines.append(
+            "## %s: %s / %s" % (row["function"], _number(row["points"]), _number(row["max_points"]))
+        )
         lines.append("")
         lines.append(row["hint"] or "(no hint)")
         if row.get("checked"):

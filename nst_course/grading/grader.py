@@ -49,9 +49,15 @@ def _imported_modules(statements):
 def _row(name, status, points, hint, checked=(), seconds=0.0):
     from .points import POINTS
 
-    return {"function": name, "points": float(points), "max_points": float(POINTS[name]),
-            "status": status, "hint": " ".join(str(hint).split()), "checked": list(checked),
-            "seconds": round(float(seconds), 3)}
+    return {
+        "function": name,
+        "points": float(points),
+        "max_points": float(POINTS[name]),
+        "status": status,
+        "hint": " ".join(str(hint).split()),
+        "checked": list(checked),
+        "seconds": round(float(seconds), 3),
+    }
 
 
 def _judge(name, probes, message):
@@ -68,13 +74,25 @@ def _judge(name, probes, message):
     try:
         result = judge(name, probes, observations)
     except Exception as exc:  # noqa: BLE001 - what the child sent cannot be judged: 0, said
-        return _row(name, "failed", 0, "its results could not be judged (%s: %s)"
-                    % (type(exc).__name__, " ".join(str(exc).split())[:200]), seconds=seconds)
+        return _row(
+            name,
+            "failed",
+            0,
+            "its results could not be judged (%s: %s)"
+            % (type(exc).__name__, " ".join(str(exc).split())[:200]),
+            seconds=seconds,
+        )
     hint = result.message
     if "[Errno 27]" in str(observations):
         hint = "wrote a file larger than the limit; " + hint
-    return _row(name, "passed" if result.passed else "failed", POINTS[name] if result.passed else 0,
-                hint, getattr(result, "checked", ()) or (), seconds)
+    return _row(
+        name,
+        "passed" if result.passed else "failed",
+        POINTS[name] if result.passed else 0,
+        hint,
+        getattr(result, "checked", ()) or (),
+        seconds,
+    )
 
 
 def grade_submission(payload):
@@ -91,18 +109,30 @@ def grade_submission(payload):
     began = time.monotonic()
     limits = Limits(**payload.get("limits", {}))
     extracted = extract(payload["files"], GRADED)
-    rows = {name: _row(name, _status_of_problem(reason), 0, "%s: %s" % (name, reason))
-            for name, reason in extracted.problems.items()}
+    rows = {
+        name: _row(name, _status_of_problem(reason), 0, "%s: %s" % (name, reason))
+        for name, reason in extracted.problems.items()
+    }
     notes = list(isolation(payload.get("user")).notes) + list(extracted.notes)
     order = [name for name in GRADED if name in extracted.functions]
     probes = {name: make_probes(name, seed=payload.get("seed")) for name in order}
-    request = {"imports": extracted.imports, "helpers": extracted.helpers,
-               "functions": extracted.functions, "probes": probes,
-               "modules": _imported_modules(extracted.imports)}
+    request = {
+        "imports": extracted.imports,
+        "helpers": extracted.helpers,
+        "functions": extracted.functions,
+        "probes": probes,
+        "modules": _imported_modules(extracted.imports),
+    }
     remaining = list(order)
     while remaining:
-        messages, stopped = run_child(request, payload["files"], limits, remaining,
-                                      hide=payload.get("hide", ()), user=payload.get("user"))
+        messages, stopped = run_child(
+            request,
+            payload["files"],
+            limits,
+            remaining,
+            hide=payload.get("hide", ()),
+            user=payload.get("user"),
+        )
         for note in messages.pop("(notes)", []) or []:
             if note not in notes:
                 notes.append(note)
@@ -112,17 +142,27 @@ def grade_submission(payload):
         if stopped is not None:
             where, reason = stopped
             if where in remaining and where not in messages:
-                rows[where] = _row(where, "limit" if "limit" in reason else "crashed", 0,
-                                   "%s: %s" % (where, reason))
+                rows[where] = _row(
+                    where,
+                    "limit" if "limit" in reason else "crashed",
+                    0,
+                    "%s: %s" % (where, reason),
+                )
             elif where not in remaining:  # before any function: each of them gets the reason
                 for name in remaining:
                     if name not in messages:
-                        rows[name] = _row(name, "limit" if "limit" in reason else "crashed", 0,
-                                          "%s (while the submission's top-level code ran)" % reason)
+                        rows[name] = _row(
+                            name,
+                            "limit" if "limit" in reason else "crashed",
+                            0,
+                            "%s (while the submission's top-level code ran)" % reason,
+                        )
         left = [name for name in remaining if name not in rows]
         if len(left) == len(remaining):  # no progress: never loop
             for name in left:
-                rows[name] = _row(name, "crashed", 0, "%s: the grading process ended before it ran" % name)
+                rows[name] = _row(
+                    name, "crashed", 0, "%s: the grading process ended before it ran" % name
+                )
             left = []
         remaining = left
     functions = [rows[name] for name in GRADED]

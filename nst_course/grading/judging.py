@@ -58,7 +58,8 @@ def close(got, expected, rtol=1e-4, atol=1e-6):
 
 def _inputs(probe):
     return [as_array(spec["value"]) for spec in probe.get("args", [])], {
-        k: float(spec["value"]) for k, spec in probe.get("kwargs", {}).items()}
+        k: float(spec["value"]) for k, spec in probe.get("kwargs", {}).items()
+    }
 
 
 def _error_hint(name, error, placeholders):
@@ -85,15 +86,19 @@ def _common(name, probes, observations):
     for probe in probes:
         record = records.get(probe["id"])
         if record is None:
-            raise _Verdict("raised", error_type="no result",
-                           error_message="the check recorded nothing for input %s" % probe["id"])
+            raise _Verdict(
+                "raised",
+                error_type="no result",
+                error_message="the check recorded nothing for input %s" % probe["id"],
+            )
         if "error" in record:
             raise _error_hint(name, record["error"], placeholders)
         if record.get("type") == "NoneType":
             raise _Verdict("not-implemented" if placeholders else "returned-none")
         if isinstance(record.get("value"), str) and "shape" not in record:  # not numbers
-            raise _Verdict("wrong-shape", got=record["value"][:60], expected="numbers",
-                           probe=probe["id"])
+            raise _Verdict(
+                "wrong-shape", got=record["value"][:60], expected="numbers", probe=probe["id"]
+            )
     return records
 
 
@@ -139,11 +144,13 @@ def _judge_activations(name, probes, records, checked):
             first_wrong = (probe, float(got), float(expected), tuple(args[1].shape))
         if probe["id"] == "same-input" and abs(float(got)) > 1e-6:
             first_wrong = first_wrong or (probe, float(got), 0.0, tuple(args[1].shape))
-    checked += ["published Expected Output: %s = %s" % (label, reference.PUBLISHED[name]),
-                "returns a scalar tf.Tensor",
-                "numpy reference values on shapes %s" % ", ".join(
-                    str(tuple(np.shape(a[1]))) for a, _ in pairs),
-                "J(A, A) == 0 and J > 0 for different inputs"]
+    checked += [
+        "published Expected Output: %s = %s" % (label, reference.PUBLISHED[name]),
+        "returns a scalar tf.Tensor",
+        "numpy reference values on shapes %s"
+        % ", ".join(str(tuple(np.shape(a[1]))) for a, _ in pairs),
+        "J(A, A) == 0 and J > 0 for different inputs",
+    ]
     if first_wrong is None and published_wrong is None:
         return
     mistake = _name_the_mistake(name, pairs, ops)
@@ -162,8 +169,11 @@ def _judge_gram(probes, records, checked):
         if record["type"] != "tf.Tensor":
             raise _Verdict("not-a-tensor", got=record["type"])
         shape = tuple(record.get("shape", ()))
-        n_C, m = (probe["draws"][0] if probe["kind"] == "course-cell"
-                  else np.shape(probe["args"][0]["value"]))
+        n_C, m = (
+            probe["draws"][0]
+            if probe["kind"] == "course-cell"
+            else np.shape(probe["args"][0]["value"])
+        )
         if shape != (n_C, n_C):
             if shape == (m, m):
                 raise _Verdict("gram-transposed")
@@ -171,18 +181,29 @@ def _judge_gram(probes, records, checked):
         got = _value(record, probe["id"])
         if probe["kind"] == "course-cell":
             if not np.allclose(got, reference.PUBLISHED["gram_matrix"], rtol=1e-6, atol=1e-5):
-                first_wrong = first_wrong or ("published-mismatch", got.round(6).tolist(),
-                                              reference.PUBLISHED["gram_matrix"], None)
+                first_wrong = first_wrong or (
+                    "published-mismatch",
+                    got.round(6).tolist(),
+                    reference.PUBLISHED["gram_matrix"],
+                    None,
+                )
             continue
         args, _ = _inputs(probe)
         pairs.append((args, got))
         if not close(got, reference.gram(args[0])) or not np.allclose(got, got.T):
-            first_wrong = first_wrong or ("wrong-value", got.round(4).tolist(),
-                                          reference.gram(args[0]).round(4).tolist(), (n_C, m))
-    checked += ["published Expected Output: GA", "returns a tf.Tensor of shape (n_C, n_C)",
-                "numpy reference values (A A^T) on shapes %s" % ", ".join(
-                    str(np.shape(a[0])) for a, _ in pairs),
-                "the Gram matrix is symmetric"]
+            first_wrong = first_wrong or (
+                "wrong-value",
+                got.round(4).tolist(),
+                reference.gram(args[0]).round(4).tolist(),
+                (n_C, m),
+            )
+    checked += [
+        "published Expected Output: GA",
+        "returns a tf.Tensor of shape (n_C, n_C)",
+        "numpy reference values (A A^T) on shapes %s"
+        % ", ".join(str(np.shape(a[0])) for a, _ in pairs),
+        "the Gram matrix is symmetric",
+    ]
     if first_wrong is None:
         return
     mistake = _name_the_mistake("gram_matrix", pairs, set())
@@ -195,9 +216,12 @@ def _judge_gram(probes, records, checked):
 def _judge_total(probes, records, defaults, checked):
     course = COURSE_DEFAULTS["total_cost"]
     if any(defaults.get(k) != v for k, v in course.items()):
-        raise _Verdict("defaults-changed", name="total_cost",
-                       expected=", ".join("%s=%s" % kv for kv in course.items()),
-                       got=", ".join("%s=%s" % (k, defaults.get(k, "missing")) for k in course))
+        raise _Verdict(
+            "defaults-changed",
+            name="total_cost",
+            expected=", ".join("%s=%s" % kv for kv in course.items()),
+            got=", ".join("%s=%s" % (k, defaults.get(k, "missing")) for k in course),
+        )
     wrong = {"alpha-beta-swapped": True, "alpha-beta-ignored": True}
     all_right, first_wrong = True, None
     for probe in probes:
@@ -220,10 +244,12 @@ def _judge_total(probes, records, defaults, checked):
             first_wrong = first_wrong or (probe, got, expected, kwargs)
         wrong["alpha-beta-swapped"] &= close(got, reference.total(J_content, J_style, beta, alpha))
         wrong["alpha-beta-ignored"] &= close(got, reference.total(J_content, J_style))
-    checked += ["published Expected Output: J = 35.34667875478276",
-                "default arguments alpha=10, beta=40",
-                "alpha= and beta= given by keyword are used",
-                "a number on numbers, a tf.Tensor on tensors"]
+    checked += [
+        "published Expected Output: J = 35.34667875478276",
+        "default arguments alpha=10, beta=40",
+        "alpha= and beta= given by keyword are used",
+        "a number on numbers, a tf.Tensor on tensors",
+    ]
     if all_right:
         return
     for hint_id, matched in wrong.items():
@@ -232,12 +258,18 @@ def _judge_total(probes, records, defaults, checked):
     probe, got, expected, kwargs = first_wrong
     if probe["id"] == "published":
         raise _Verdict("published-mismatch", got=got, expected=expected)
-    raise _Verdict("wrong-value", got="%.10g" % got, expected="%.10g" % expected,
-                   shape="() (numbers%s)" % "".join(", %s=%s" % kv for kv in sorted(kwargs.items())))
+    raise _Verdict(
+        "wrong-value",
+        got="%.10g" % got,
+        expected="%.10g" % expected,
+        shape="() (numbers%s)" % "".join(", %s=%s" % kv for kv in sorted(kwargs.items())),
+    )
 
 
-_COST_LINES = re.compile(r"Iteration (\d+) :\s*\ntotal cost = (\S+)\s*\ncontent cost = (\S+)"
-                         r"\s*\nstyle cost = (\S+)")
+_COST_LINES = re.compile(
+    r"Iteration (\d+) :\s*\ntotal cost = (\S+)\s*\ncontent cost = (\S+)"
+    r"\s*\nstyle cost = (\S+)"
+)
 
 
 def cost_lines(printed):
@@ -263,8 +295,11 @@ def _judge_model_nn(probes, records, defaults, checked):
     record = records[probe["id"]]
     shape = [1, probe["height"], probe["width"], 3]
     if record["type"] != "ndarray" or record.get("shape") != shape:
-        raise _Verdict("wrong-return", expected=tuple(shape),
-                       got="%s of shape %s" % (record["type"], tuple(record.get("shape", ()))))
+        raise _Verdict(
+            "wrong-return",
+            expected=tuple(shape),
+            got="%s of shape %s" % (record["type"], tuple(record.get("shape", ()))),
+        )
     iterations = probe["iterations"]
     printed = cost_lines(record.get("printed", ""))  # parsed here again: values, not trust
     expected_its = list(range(0, iterations, 20))
@@ -288,15 +323,21 @@ def _judge_model_nn(probes, records, defaults, checked):
         raise _Verdict("cost-not-decreasing", got=" -> ".join("%.6g" % t for t in totals))
     course = COURSE_DEFAULTS["model_nn"]
     if any(defaults.get(k) != v for k, v in course.items()):
-        raise _Verdict("defaults-changed", name="model_nn", expected="num_iterations=200",
-                       got="num_iterations=%s" % defaults.get("num_iterations", "missing"))
-    checked += ["runs on tiny VGG weights at %dx%d for %d iterations"
-                % (probe["width"], probe["height"], iterations),
-                "prints the course's cost lines every 20 iterations",
-                "writes %s" % ", ".join(wanted),
-                "starts from the input image and the total cost goes down",
-                "returns the generated image, shape %s" % (tuple(shape),),
-                "default num_iterations=200"]
+        raise _Verdict(
+            "defaults-changed",
+            name="model_nn",
+            expected="num_iterations=200",
+            got="num_iterations=%s" % defaults.get("num_iterations", "missing"),
+        )
+    checked += [
+        "runs on tiny VGG weights at %dx%d for %d iterations"
+        % (probe["width"], probe["height"], iterations),
+        "prints the course's cost lines every 20 iterations",
+        "writes %s" % ", ".join(wanted),
+        "starts from the input image and the total cost goes down",
+        "returns the generated image, shape %s" % (tuple(shape),),
+        "default num_iterations=200",
+    ]
 
 
 def judge(name, probes, observations):

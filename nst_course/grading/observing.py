@@ -138,8 +138,11 @@ def _describe(value, sess, record):
             sess.run(value.initializer)
         if isinstance(value, (tf.Tensor, tf.Variable)):
             shape = value.get_shape()
-            record["static_shape"] = None if shape.rank is None else [
-                None if d is None else int(d) for d in shape.as_list()]
+            record["static_shape"] = (
+                None
+                if shape.rank is None
+                else [None if d is None else int(d) for d in shape.as_list()]
+            )
             value = sess.run(value)
         array = np.asarray(value)
         if array.dtype == object:
@@ -239,8 +242,9 @@ def _observe_model_nn(function, probe, workdir):
     start = np.asarray(probe["input_image"], dtype=np.float32)
     graph = tf1.Graph()
     with graph.as_default(), tf1.Session(graph=graph) as sess, sess.as_default():
-        handles = build_graph(content, style, weights=tiny_weights(seed=probe["weights_seed"]),
-                              sess=sess)
+        handles = build_graph(
+            content, style, weights=tiny_weights(seed=probe["weights_seed"]), sess=sess
+        )
         record["start_costs"] = _start_costs(graph, handles, start)
         run_dir = tempfile.mkdtemp(prefix="model_nn-", dir=workdir)
         os.makedirs(os.path.join(run_dir, "output"))
@@ -269,8 +273,12 @@ def observe(name, function, probes, workdir=None):
     ``printed`` and ``stderr``; model_nn's record also has ``files`` ({relative path: bytes}).
     model_nn runs in a new folder under ``workdir`` (a temporary folder when None).
     """
-    observation = {"name": name, "placeholders": placeholders(function),
-                   "defaults": signature_defaults(function), "results": []}
+    observation = {
+        "name": name,
+        "placeholders": placeholders(function),
+        "defaults": signature_defaults(function),
+        "results": [],
+    }
     with contextlib.ExitStack() as stack:
         if name == "model_nn" and workdir is None:
             workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="nst-check-"))

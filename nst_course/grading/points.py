@@ -6,13 +6,15 @@ cells, nbgrader's gradebook and the class grader all take their points from here
 
 from collections import OrderedDict
 
-POINTS = OrderedDict([
-    ("compute_content_cost", 2),
-    ("gram_matrix", 1),
-    ("compute_layer_style_cost", 2),
-    ("total_cost", 1),
-    ("model_nn", 2),
-])
+POINTS = OrderedDict(
+    [
+        ("compute_content_cost", 2),
+        ("gram_matrix", 1),
+        ("compute_layer_style_cost", 2),
+        ("total_cost", 1),
+        ("model_nn", 2),
+    ]
+)
 
 GRADED = tuple(POINTS)
 

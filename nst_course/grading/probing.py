@@ -51,16 +51,24 @@ def _rng(seed, salt):
 def _activation_pair_probes(seed, salt):
     """The two-activations probes of compute_content_cost and compute_layer_style_cost."""
     rng = _rng(seed, salt)
-    probes = [{"id": "published", "kind": "course-cell",
-               "draws": [[1, 4, 4, 3], [1, 4, 4, 3]]}]
+    probes = [{"id": "published", "kind": "course-cell", "draws": [[1, 4, 4, 3], [1, 4, 4, 3]]}]
     for k, shape in enumerate(ACTIVATION_SHAPES):
         first = "ndarray" if k % 2 == 0 else "tensor"  # as in model_nn (a_C numpy) and in the test
-        probes.append({"id": "random-%d" % (k + 1), "kind": "call",
-                       "args": [_spec(_array(rng, shape), first),
-                                _spec(_array(rng, shape), "tensor")]})
+        probes.append(
+            {
+                "id": "random-%d" % (k + 1),
+                "kind": "call",
+                "args": [_spec(_array(rng, shape), first), _spec(_array(rng, shape), "tensor")],
+            }
+        )
     same = _array(rng, (1, 4, 3, 3))
-    probes.append({"id": "same-input", "kind": "call",
-                   "args": [_spec(same, "ndarray"), _spec(same, "tensor")]})
+    probes.append(
+        {
+            "id": "same-input",
+            "kind": "call",
+            "args": [_spec(same, "ndarray"), _spec(same, "tensor")],
+        }
+    )
     return probes
 
 
@@ -68,8 +76,13 @@ def _gram_probes(seed):
     rng = _rng(seed, 2)
     probes = [{"id": "published", "kind": "course-cell", "draws": [[3, 2]]}]
     for k, shape in enumerate(MATRIX_SHAPES):
-        probes.append({"id": "random-%d" % (k + 1), "kind": "call",
-                       "args": [_spec(_array(rng, shape), "tensor")]})
+        probes.append(
+            {
+                "id": "random-%d" % (k + 1),
+                "kind": "call",
+                "args": [_spec(_array(rng, shape), "tensor")],
+            }
+        )
     return probes
 
 
@@ -82,20 +95,45 @@ def published_total_cost_inputs():
 def _total_cost_probes(seed):
     rng = _rng(seed, 4)
     J_content, J_style = published_total_cost_inputs()
-    probes = [{"id": "published", "kind": "call",
-               "args": [_spec(J_content, "number"), _spec(J_style, "number")]}]
+    probes = [
+        {
+            "id": "published",
+            "kind": "call",
+            "args": [_spec(J_content, "number"), _spec(J_style, "number")],
+        }
+    ]
     numbers = lambda: 10 * rng.random_sample() + 0.1  # noqa: E731
-    probes.append({"id": "random-defaults", "kind": "call",
-                   "args": [_spec(numbers(), "number"), _spec(numbers(), "number")]})
+    probes.append(
+        {
+            "id": "random-defaults",
+            "kind": "call",
+            "args": [_spec(numbers(), "number"), _spec(numbers(), "number")],
+        }
+    )
     for k, (alpha, beta) in enumerate([(1.0, 100.0), (0.5, 3.0)]):
-        probes.append({"id": "keywords-%d" % (k + 1), "kind": "call",
-                       "args": [_spec(numbers(), "number"), _spec(numbers(), "number")],
-                       "kwargs": {"alpha": _spec(alpha, "number"), "beta": _spec(beta, "number")}})
-    probes.append({"id": "tensors", "kind": "call",
-                   "args": [_spec(numbers(), "tensor"), _spec(numbers(), "tensor")]})
-    probes.append({"id": "tensors-keywords", "kind": "call",
-                   "args": [_spec(numbers(), "tensor"), _spec(numbers(), "tensor")],
-                   "kwargs": {"alpha": _spec(2.0, "number"), "beta": _spec(7.0, "number")}})
+        probes.append(
+            {
+                "id": "keywords-%d" % (k + 1),
+                "kind": "call",
+                "args": [_spec(numbers(), "number"), _spec(numbers(), "number")],
+                "kwargs": {"alpha": _spec(alpha, "number"), "beta": _spec(beta, "number")},
+            }
+        )
+    probes.append(
+        {
+            "id": "tensors",
+            "kind": "call",
+            "args": [_spec(numbers(), "tensor"), _spec(numbers(), "tensor")],
+        }
+    )
+    probes.append(
+        {
+            "id": "tensors-keywords",
+            "kind": "call",
+            "args": [_spec(numbers(), "tensor"), _spec(numbers(), "tensor")],
+            "kwargs": {"alpha": _spec(2.0, "number"), "beta": _spec(7.0, "number")},
+        }
+    )
     return probes
 
 
@@ -111,10 +149,14 @@ def _model_nn_probes(seed):
     style = style[None] - means
     noise = rng.uniform(-20, 20, content.shape)
     start = noise * 0.6 + content * 0.4
-    probe = dict(MODEL_NN, id="tiny-run", kind="model_nn",
-                 content_image=_spec(content, "ndarray")["value"],
-                 style_image=_spec(style, "ndarray")["value"],
-                 input_image=_spec(start, "ndarray")["value"])
+    probe = dict(
+        MODEL_NN,
+        id="tiny-run",
+        kind="model_nn",
+        content_image=_spec(content, "ndarray")["value"],
+        style_image=_spec(style, "ndarray")["value"],
+        input_image=_spec(start, "ndarray")["value"],
+    )
     return [probe]
 
 

@@ -11,9 +11,11 @@ import numpy as np
 #: The course's published Expected Outputs (REFERENCE.md section 1).
 PUBLISHED = {
     "compute_content_cost": 6.76559,
-    "gram_matrix": [[6.42230511, -4.42912197, -2.09668207],
-                    [-4.42912197, 19.46583748, 19.56387138],
-                    [-2.09668207, 19.56387138, 20.6864624]],
+    "gram_matrix": [
+        [6.42230511, -4.42912197, -2.09668207],
+        [-4.42912197, 19.46583748, 19.56387138],
+        [-2.09668207, 19.56387138, 20.6864624],
+    ],
     "compute_layer_style_cost": 9.19028,
     "total_cost": 35.34667875478276,
 }
@@ -23,7 +25,7 @@ def content_cost(a_C, a_G, k=4.0, dims=None, power=2, mean=False):
     """J_content = sum((a_C - a_G)^2) / (4 n_H n_W n_C); the keywords make the wrong variants."""
     _, n_H, n_W, n_C = a_G.shape
     d = a_C - a_G
-    total = np.mean(d ** 2) if mean else np.sum(np.abs(d) ** power if power != 1 else d)
+    total = np.mean(d**2) if mean else np.sum(np.abs(d) ** power if power != 1 else d)
     n = (n_H * n_W * n_C) if dims is None else dims(n_H, n_W, n_C)
     return total / (k * n) if k else total
 
@@ -49,14 +51,14 @@ def layer_style_cost(a_S, a_G, how="right", AtA=False, norm=None, diff="square",
     g = (lambda A: A.T @ A) if AtA else gram
     d = g(unroll(a_S, how)) - g(unroll(a_G, how))
     if diff == "square":
-        total = np.mean(d ** 2) if mean else np.sum(d ** 2)
+        total = np.mean(d**2) if mean else np.sum(d**2)
     elif diff == "abs":
         total = np.sum(np.abs(d))
     elif diff == "sqrt":
-        total = np.sqrt(np.sum(d ** 2))
+        total = np.sqrt(np.sum(d**2))
     else:
         total = np.sum(d)
-    constant = 4.0 * n_C ** 2 * (n_H * n_W) ** 2 if norm is None else norm(n_H, n_W, n_C)
+    constant = 4.0 * n_C**2 * (n_H * n_W) ** 2 if norm is None else norm(n_H, n_W, n_C)
     return total / constant if constant else total
 
 
@@ -79,15 +81,26 @@ CANDIDATES = {
         ("no-transpose", lambda s, g: layer_style_cost(s, g, how="straight")),
         ("reshape-then-transpose", lambda s, g: layer_style_cost(s, g, how="then-transpose")),
         ("gram-transposed", lambda s, g: layer_style_cost(s, g, AtA=True)),
-        ("missing-4", lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: c**2 * (h * w)**2)),
-        ("missing-square-nC", lambda s, g: layer_style_cost(
-            s, g, norm=lambda h, w, c: 4.0 * c * (h * w) ** 2)),
-        ("missing-square-nHnW", lambda s, g: layer_style_cost(
-            s, g, norm=lambda h, w, c: 4.0 * c ** 2 * (h * w))),
-        ("wrong-dimensions", lambda s, g: layer_style_cost(
-            s, g, norm=lambda h, w, c: 4.0 * c ** 2 * (h * h) ** 2)),
-        ("wrong-dimensions", lambda s, g: layer_style_cost(
-            s, g, norm=lambda h, w, c: 4.0 * c ** 2 * (w * w) ** 2)),
+        (
+            "missing-4",
+            lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: c**2 * (h * w) ** 2),
+        ),
+        (
+            "missing-square-nC",
+            lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 4.0 * c * (h * w) ** 2),
+        ),
+        (
+            "missing-square-nHnW",
+            lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 4.0 * c**2 * (h * w)),
+        ),
+        (
+            "wrong-dimensions",
+            lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 4.0 * c**2 * (h * h) ** 2),
+        ),
+        (
+            "wrong-dimensions",
+            lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 4.0 * c**2 * (w * w) ** 2),
+        ),
         ("reduce-mean", lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 1.0, mean=True)),
         ("reduce-mean", lambda s, g: layer_style_cost(s, g, mean=True)),
         ("missing-constant", lambda s, g: layer_style_cost(s, g, norm=lambda h, w, c: 1.0)),

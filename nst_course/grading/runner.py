@@ -38,8 +38,15 @@ def _hidden_folders(submissions, out_dir):
     any that holds this Python installation, the package or the temporary folder."""
     import nst_course
 
-    keep_visible = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, tempfile.gettempdir(),
-                                                  os.path.dirname(os.path.dirname(nst_course.__file__)))]
+    keep_visible = [
+        os.path.realpath(p)
+        for p in (
+            sys.prefix,
+            sys.base_prefix,
+            tempfile.gettempdir(),
+            os.path.dirname(os.path.dirname(nst_course.__file__)),
+        )
+    ]
     folders = {os.path.realpath(out_dir)}
     for submission in submissions:
         path = os.path.realpath(submission.path)
@@ -48,7 +55,9 @@ def _hidden_folders(submissions, out_dir):
             folders.add(path)
 
     def needed(folder):
-        return any(v == folder or v.startswith(folder.rstrip(os.sep) + os.sep) for v in keep_visible)
+        return any(
+            v == folder or v.startswith(folder.rstrip(os.sep) + os.sep) for v in keep_visible
+        )
 
     def inside_another(folder):
         return any(f != folder and folder.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
@@ -57,9 +66,15 @@ def _hidden_folders(submissions, out_dir):
 
 
 def _payload(submission, options, seed, hide):
-    return {"student": submission.student, "files": submission.files, "sha256": submission.sha256,
-            "seed": seed, "hide": hide, "user": options.user,
-            "limits": asdict(Limits(timeout=options.timeout, memory=options.memory * GB))}
+    return {
+        "student": submission.student,
+        "files": submission.files,
+        "sha256": submission.sha256,
+        "seed": seed,
+        "hide": hide,
+        "user": options.user,
+        "limits": asdict(Limits(timeout=options.timeout, memory=options.memory * GB)),
+    }
 
 
 def _results(payloads, options):
@@ -67,12 +82,12 @@ def _results(payloads, options):
     from .grader import grade_submission
 
     if len(payloads) == 1 and not options.scheduler:
-        (student, payload), = payloads.items()
+        ((student, payload),) = payloads.items()
         yield student, grade_submission(payload)
         return
-    from ..batch.cluster import connect, run_tasks
-
     import warnings
+
+    from ..batch.cluster import connect, run_tasks
 
     # the embedded scheduler's dashboard moves to a free port when 8787 is taken: not news
     warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
@@ -94,8 +109,10 @@ def grade(options, stdout=None, stderr=None):
     if options.user is not None:
         user_ids(options.user)  # an unknown user: one line now, not a failure per student
     if os.path.exists(options.out) and not os.path.isdir(options.out):
-        raise SubmissionError("--out %s is a file, not a folder; choose another --out" % options.out)
-    seed = options.seed if options.seed is not None else secrets.randbelow(2 ** 31)
+        raise SubmissionError(
+            "--out %s is a file, not a folder; choose another --out" % options.out
+        )
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     done, failed = [], {}
     with Gradebook(options.out) as book:
         todo = [s for s in submissions if options.force or book.graded_hash(s.student) != s.sha256]
@@ -103,11 +120,20 @@ def grade(options, stdout=None, stderr=None):
         hide = _hidden_folders(submissions, options.out)
         payloads = {s.student: _payload(s, options, seed, hide) for s in todo}
         single = len(submissions) == 1
-        bar = None if single else _progress.bar(len(submissions), stderr, unit="submission",
-                                                initial=len(kept), desc="grading")
+        bar = (
+            None
+            if single
+            else _progress.bar(
+                len(submissions), stderr, unit="submission", initial=len(kept), desc="grading"
+            )
+        )
         if kept and not single and bar is None:
-            print("%d of %d submissions unchanged since they were graded: kept (--force grades them "
-                  "again)" % (len(kept), len(submissions)), file=stderr, flush=True)
+            print(
+                "%d of %d submissions unchanged since they were graded: kept (--force grades them "
+                "again)" % (len(kept), len(submissions)),
+                file=stderr,
+                flush=True,
+            )
         try:
             for student, result in _results(payloads, options) if payloads else ():
                 if not isinstance(result, dict):  # a TaskFailed: not recorded, tried again next run
@@ -123,17 +149,24 @@ def grade(options, stdout=None, stderr=None):
                     bar.set_postfix_str(line[:40])
                     bar.update(1)
                 elif not single:
-                    print("graded %d/%d  %s" % (len(kept) + len(done) + len(failed), len(submissions), line),
-                          file=stderr, flush=True)
+                    print(
+                        "graded %d/%d  %s"
+                        % (len(kept) + len(done) + len(failed), len(submissions), line),
+                        file=stderr,
+                        flush=True,
+                    )
         except KeyboardInterrupt as exc:
             if bar is not None:
                 bar.close()
                 bar = None
             book.write_csv(GRADED)
             signum = getattr(exc, "signum", 2)
-            raise Interrupted(signum, "interrupted: %d submission(s) graded and kept in %s; run the "
-                              "same command again to grade the rest"
-                              % (len(kept) + len(done), os.path.join(options.out, "gradebook.db"))) from None
+            raise Interrupted(
+                signum,
+                "interrupted: %d submission(s) graded and kept in %s; run the "
+                "same command again to grade the rest"
+                % (len(kept) + len(done), os.path.join(options.out, "gradebook.db")),
+            ) from None
         finally:
             if bar is not None:
                 bar.close()
@@ -144,7 +177,9 @@ def grade(options, stdout=None, stderr=None):
     else:
         _print_class(results, failed, kept, options, stdout)
     if single and failed:
-        raise SubmissionError("%s could not be graded: %s" % (submissions[0].student, failed[submissions[0].student]))
+        raise SubmissionError(
+            "%s could not be graded: %s" % (submissions[0].student, failed[submissions[0].student])
+        )
     return 1 if failed else 0
 
 
@@ -157,8 +192,11 @@ def _print_one(result, options, stdout):
         print(json.dumps(result, indent=2), file=stdout)
         return
     for row in result["functions"]:
-        print("%s: %s/%s  %s" % (row["function"], _n(row["points"]), _n(row["max_points"]), row["hint"]),
-              file=stdout)
+        print(
+            "%s: %s/%s  %s"
+            % (row["function"], _n(row["points"]), _n(row["max_points"]), row["hint"]),
+            file=stdout,
+        )
     print("total: %s/%s" % (_n(result["total"]), _n(result["max_total"])), file=stdout)
     for note in result.get("notes", []):
         print("note: %s" % note, file=stdout)
@@ -170,26 +208,43 @@ def summary(results, top=5):
 
     means = {}
     for name in GRADED:
-        points = [row["points"] for r in results for row in r["functions"] if row["function"] == name]
+        points = [
+            row["points"] for r in results for row in r["functions"] if row["function"] == name
+        ]
         means[name] = sum(points) / len(points) if points else 0.0
-    hints = collections.Counter(row["hint"] for r in results for row in r["functions"]
-                                if row["status"] != "passed")
+    hints = collections.Counter(
+        row["hint"] for r in results for row in r["functions"] if row["status"] != "passed"
+    )
     totals = [r["total"] for r in results]
-    return {"graded": len(results), "mean": means,
-            "mean_total": sum(totals) / len(totals) if totals else 0.0,
-            "max_total": results[0]["max_total"] if results else 0.0,
-            "frequent_hints": [{"hint": h, "count": c} for h, c in hints.most_common(top)]}
+    return {
+        "graded": len(results),
+        "mean": means,
+        "mean_total": sum(totals) / len(totals) if totals else 0.0,
+        "max_total": results[0]["max_total"] if results else 0.0,
+        "frequent_hints": [{"hint": h, "count": c} for h, c in hints.most_common(top)],
+    }
 
 
 def _print_class(results, failed, kept, options, stdout):
     info = summary(results)
     if options.json:
-        print(json.dumps({"submissions": results, "failed": failed, "kept": kept, "summary": info},
-                         indent=2), file=stdout)
+        print(
+            json.dumps(
+                {"submissions": results, "failed": failed, "kept": kept, "summary": info}, indent=2
+            ),
+            file=stdout,
+        )
         return
-    print("graded %d submission(s)%s%s; results in %s" % (
-        len(results), " (%d unchanged, kept)" % len(kept) if kept else "",
-        ", %d could not be graded" % len(failed) if failed else "", options.out), file=stdout)
+    print(
+        "graded %d submission(s)%s%s; results in %s"
+        % (
+            len(results),
+            " (%d unchanged, kept)" % len(kept) if kept else "",
+            ", %d could not be graded" % len(failed) if failed else "",
+            options.out,
+        ),
+        file=stdout,
+    )
     print("mean total: %.1f / %s" % (info["mean_total"], _n(info["max_total"])), file=stdout)
     for name, mean in info["mean"].items():
         print("  %-26s mean %.1f" % (name, mean), file=stdout)

@@ -32,8 +32,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-GB = 1024 ** 3
-MB = 1024 ** 2
+GB = 1024**3
+MB = 1024**2
 #: Time allowed for the child to start (TensorFlow's import and the warm-up), beyond --timeout.
 START_SECONDS = 180
 POLL_SECONDS = 0.1
@@ -67,8 +67,16 @@ class Isolation:
 
 def _works(command):
     try:
-        return subprocess.run(command + ["true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        return (
+            subprocess.run(
+                command + ["true"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -85,10 +93,12 @@ def user_ids(name=None):
             return int(name), int(name)
         from .extract import SubmissionError
 
-        raise SubmissionError("unknown user %r for --user; give a user name or a uid" % name) from None
+        raise SubmissionError(
+            "unknown user %r for --user; give a user name or a uid" % name
+        ) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def isolation(user=None):
     """The isolation this machine gives (tried once per process)."""
     notes = []
@@ -104,19 +114,25 @@ def isolation(user=None):
             prefix, own_mounts = command, True
         elif _works([unshare, "--net"] if root else [unshare, "--map-root-user", "--net"]):
             prefix = [unshare, "--net"] if root else [unshare, "--map-root-user", "--net"]
-            notes.append("no private process tree or mount table (unshare --pid --mount refused): "
-                         "processes the submission forks may outlive it; the class's folders are "
-                         "not hidden")
+            notes.append(
+                "no private process tree or mount table (unshare --pid --mount refused): "
+                "processes the submission forks may outlive it; the class's folders are "
+                "not hidden"
+            )
     if not prefix:
-        notes.append("no network namespace could be made (unshare not available or not allowed): "
-                     "the submission ran with this machine's network")
+        notes.append(
+            "no network namespace could be made (unshare not available or not allowed): "
+            "the submission ran with this machine's network"
+        )
     setpriv = shutil.which("setpriv")
     if setpriv and _works([setpriv, "--pdeathsig", "KILL"]):
         prefix = [setpriv, "--pdeathsig", "KILL"] + prefix
     ids = user_ids(user) if root else None
     if not root:
-        notes.append("the grader is not root: the submission ran as the grader's own user (it "
-                     "could read what that user can read and signal that user's processes)")
+        notes.append(
+            "the grader is not root: the submission ran as the grader's own user (it "
+            "could read what that user can read and signal that user's processes)"
+        )
     return Isolation(tuple(prefix), ids, tuple(notes), own_mounts)
 
 
@@ -125,21 +141,25 @@ def _child_environment(threads=1):
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     keep = ("PATH", "LANG", "LC_ALL", "TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    python_path = [package_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env.update({
-        "PYTHONPATH": os.pathsep.join(python_path),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "TF_NUM_INTRAOP_THREADS": str(threads),
-        "TF_NUM_INTEROP_THREADS": "1",
-        "OMP_NUM_THREADS": str(threads),
-        "OPENBLAS_NUM_THREADS": str(threads),
-        "MKL_NUM_THREADS": str(threads),
-        "MALLOC_ARENA_MAX": "2",
-        "MPLBACKEND": "Agg",
-        "XDG_CACHE_HOME": "/nonexistent",
-    })
+    python_path = [package_parent] + [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    ]
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(python_path),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONNOUSERSITE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "TF_NUM_INTRAOP_THREADS": str(threads),
+            "TF_NUM_INTEROP_THREADS": "1",
+            "OMP_NUM_THREADS": str(threads),
+            "OPENBLAS_NUM_THREADS": str(threads),
+            "MKL_NUM_THREADS": str(threads),
+            "MALLOC_ARENA_MAX": "2",
+            "MPLBACKEND": "Agg",
+            "XDG_CACHE_HOME": "/nonexistent",
+        }
+    )
     return env
 
 
@@ -206,7 +226,7 @@ def _describe_limit(limits, kind):
 
 
 def _number(value):
-    return ("%g" % value)
+    return "%g" % value
 
 
 def _prepare_scratch(base, files, user):
@@ -239,16 +259,30 @@ def run_child(request, files, limits, order, hide=(), user=None, base=None):
     private, scratch = _prepare_scratch(base, files, iso.user)
     log = tempfile.TemporaryFile(dir=private)
     read_fd, write_fd = os.pipe()
-    payload = dict(request, order=list(order), results_fd=write_fd, scratch=scratch, private=private,
-                   user=iso.user, own_mounts=iso.own_mounts,
-                   hide=[p for p in hide if os.path.isdir(p)] if iso.own_mounts else [],
-                   limits=dict(asdict(limits), cpu=limits.cpu_seconds(len(order))))
+    payload = dict(
+        request,
+        order=list(order),
+        results_fd=write_fd,
+        scratch=scratch,
+        private=private,
+        user=iso.user,
+        own_mounts=iso.own_mounts,
+        hide=[p for p in hide if os.path.isdir(p)] if iso.own_mounts else [],
+        limits=dict(asdict(limits), cpu=limits.cpu_seconds(len(order))),
+    )
     command = list(iso.prefix) + [sys.executable, "-m", "nst_course.grading.child"]
     messages, stopped, running = {}, None, "(start)"
     try:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log, stderr=log,
-                                   pass_fds=(write_fd,), env=_child_environment(),
-                                   start_new_session=True, cwd=private)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            pass_fds=(write_fd,),
+            env=_child_environment(),
+            start_new_session=True,
+            cwd=private,
+        )
     except OSError as exc:
         os.close(read_fd)
         os.close(write_fd)
@@ -332,7 +366,10 @@ def _watch(process, read_fd, limits, messages):
                         return None, None
                     elif event == "setup-exit":
                         return (running, str(message.get("reason"))[:300]), running
-                    elif isinstance(message.get("function"), str) and message["function"] not in messages:
+                    elif (
+                        isinstance(message.get("function"), str)
+                        and message["function"] not in messages
+                    ):
                         messages[message["function"]] = message
                         running = None
             if time.monotonic() - started > allowed:

@@ -14,7 +14,7 @@ import shutil
 
 from ..config import CONFIG
 from ..errors import NSTError
-from ..weights import DOWNLOAD_COMMAND, ENV_VAR, DEFAULT_NAME, cache_dir
+from ..weights import DEFAULT_NAME, DOWNLOAD_COMMAND, ENV_VAR, cache_dir
 from .rewrite import comment_start
 
 COURSE_VGG_MODEL = "pretrained-model/imagenet-vgg-verydeep-19.mat"
@@ -50,7 +50,7 @@ def referenced_images(cells):
     found = []
     for _, source in cells:
         for line in source.splitlines():
-            code = line[:comment_start(line)]
+            code = line[: comment_start(line)]
             if not code.strip() or _WRITES.search(code):
                 continue
             for _, path in _IMAGE_LITERAL.findall(code):
@@ -116,13 +116,17 @@ def provide_images(missing, base_dir, source):
     if source == "demo":
         folder = demo_images_dir()
         if folder is None:
-            raise NSTError("the demo images are not installed with this copy of nst-course "
-                           "(they live in images/ of its source checkout); use --images DIR")
+            raise NSTError(
+                "the demo images are not installed with this copy of nst-course "
+                "(they live in images/ of its source checkout); use --images DIR"
+            )
     else:
         folder = source
         if not os.path.isdir(folder):
-            raise NSTError("--images %s is not a folder; give the folder that holds the course's "
-                           "images, or 'demo'" % source)
+            raise NSTError(
+                "--images %s is not a folder; give the folder that holds the course's "
+                "images, or 'demo'" % source
+            )
     for path in missing:
         target = os.path.join(base_dir, path)
         name = os.path.basename(path)
@@ -174,24 +178,31 @@ def check_weights(path, base_dir):
         full = os.path.join(base_dir, path)
         if os.path.isfile(full):
             return full, "weights: %s" % path
-        return None, ("weights: %s (the path the notebook passes to load_vgg_model) is missing; "
-                      "put the file there or change the path" % path)
+        return None, (
+            "weights: %s (the path the notebook passes to load_vgg_model) is missing; "
+            "put the file there or change the path" % path
+        )
     env = os.environ.get(ENV_VAR)
     if env:
         if env == "random":
-            return env, ("weights: $%s=random: the UNTRAINED network; the costs will not be the "
-                         "course's" % ENV_VAR)
+            return env, (
+                "weights: $%s=random: the UNTRAINED network; the costs will not be the "
+                "course's" % ENV_VAR
+            )
         if os.path.exists(env):
             return env, "weights: %s (from $%s)" % (env, ENV_VAR)
-        return None, ("weights: $%s is set to %s, which does not exist; fix or unset it"
-                      % (ENV_VAR, env))
+        return None, (
+            "weights: $%s is set to %s, which does not exist; fix or unset it" % (ENV_VAR, env)
+        )
     here = os.path.join(base_dir, COURSE_VGG_MODEL)
     if os.path.isfile(here):
         return here, "weights: %s (next to the notebook)" % COURSE_VGG_MODEL
     cached = os.path.join(cache_dir(), DEFAULT_NAME)
     if os.path.isfile(cached):
         return cached, "weights: %s (the user cache)" % cached
-    return None, ("weights: not found (the notebook looks at $%s, %s next to the notebook, and "
-                  "%s); get them with `%s` (510 MB, into the user cache) or copy your "
-                  "imagenet-vgg-verydeep-19.mat to %s next to the notebook"
-                  % (ENV_VAR, COURSE_VGG_MODEL, cached, DOWNLOAD_COMMAND, COURSE_VGG_MODEL))
+    return None, (
+        "weights: not found (the notebook looks at $%s, %s next to the notebook, and "
+        "%s); get them with `%s` (510 MB, into the user cache) or copy your "
+        "imagenet-vgg-verydeep-19.mat to %s next to the notebook"
+        % (ENV_VAR, COURSE_VGG_MODEL, cached, DOWNLOAD_COMMAND, COURSE_VGG_MODEL)
+    )

@@ -23,25 +23,38 @@ DESCRIPTION = __doc__.split("\n\n")[0]
 def add_parser(subparsers, formatter_class, parser_class=None):
     """Add ``port`` to the command line's subparsers."""
     p = subparsers.add_parser(
-        "port", help="make your own TF1 course notebook run on today's TensorFlow",
+        "port",
+        help="make your own TF1 course notebook run on today's TensorFlow",
         formatter_class=formatter_class,
         description="Port a completed copy of the course's notebook (its v2, v3 or v3a form, "
         "TensorFlow 1.x, `from nst_utils import *`, scipy.misc.imread) or its .py export so that "
         "it runs unchanged on today's TensorFlow with this package and prints the published "
         "Expected Output; print a report of what changed, cell by cell. Your own code is what "
-        "runs: this package's nst_utils has no graded function.")
+        "runs: this package's nst_utils has no graded function.",
+    )
     p.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb notebook (or .py export)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", default=None, metavar="OUT",
-                       help="where to write the ported file (default: NAME_ported.ipynb beside "
-                       "NOTEBOOK)")
-    where.add_argument("--in-place", action="store_true",
-                       help="rewrite NOTEBOOK itself, keeping the original as NOTEBOOK.bak")
-    p.add_argument("--images", default=None, metavar="DIR|demo",
-                   help="copy the images the notebook reads and cannot find (the course's "
-                   "images/louvre.jpg, monet_800600.jpg, louvre_small.jpg, monet.jpg) from DIR, "
-                   "or use this project's demo images under those names ('demo'); existing "
-                   "files are never replaced")
+    where.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="OUT",
+        help="where to write the ported file (default: NAME_ported.ipynb beside NOTEBOOK)",
+    )
+    where.add_argument(
+        "--in-place",
+        action="store_true",
+        help="rewrite NOTEBOOK itself, keeping the original as NOTEBOOK.bak",
+    )
+    p.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR|demo",
+        help="copy the images the notebook reads and cannot find (the course's "
+        "images/louvre.jpg, monet_800600.jpg, louvre_small.jpg, monet.jpg) from DIR, "
+        "or use this project's demo images under those names ('demo'); existing "
+        "files are never replaced",
+    )
     p.set_defaults(handler=cmd_port)
     return p
 
@@ -67,8 +80,9 @@ def _check_input(path):
         raise NSTError("%s is a directory; give the notebook (.ipynb) or its .py export" % path)
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".ipynb", ".py"):
-        raise NSTError("%s is neither a notebook (.ipynb) nor a .py export; give one of those"
-                       % path)
+        raise NSTError(
+            "%s is neither a notebook (.ipynb) nor a .py export; give one of those" % path
+        )
     return ext
 
 
@@ -82,20 +96,24 @@ def port_file(path, output=None, in_place=False, images=None):
         if os.path.splitext(target)[1].lower() != ext:
             raise NSTError("-o %s: the output must be a %s file like the input" % (target, ext))
         if os.path.exists(target) and os.path.samefile(target, path):
-            raise NSTError("-o %s is the input itself; use --in-place to rewrite it (a backup "
-                           "is kept)" % target)
+            raise NSTError(
+                "-o %s is the input itself; use --in-place to rewrite it (a backup "
+                "is kept)" % target
+            )
         if os.path.isdir(target):
             raise NSTError("-o %s is a directory; give a file name" % target)
         if os.path.exists(target) and not _is_ported(target):
-            raise NSTError("%s already exists and is not a ported notebook; choose another -o "
-                           "or remove it" % target)
+            raise NSTError(
+                "%s already exists and is not a ported notebook; choose another -o "
+                "or remove it" % target
+            )
     if ext == ".ipynb":
         nb = porting.read_notebook(path)
         new_nb, result = porting.port_notebook(nb)
         cells = porting.code_cells(new_nb)
         text = porting.dump_notebook(new_nb)
     else:
-        with open(path, "r", encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             original = fh.read()
         text, result = porting.port_script(original)
         cells = porting.script_cells(text)
@@ -116,8 +134,9 @@ def port_file(path, output=None, in_place=False, images=None):
     missing = assets.missing_images(wanted, base_dir)
     if images is not None and missing:
         provided, missing = assets.provide_images(missing, base_dir, images)
-    return report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir,
-                  images)
+    return report(
+        path, target, ext, result, cells, wanted, missing, provided, backup, base_dir, images
+    )
 
 
 def _write_text(tmp, text):
@@ -127,7 +146,7 @@ def _write_text(tmp, text):
 
 def _is_ported(path):
     try:
-        with open(path, "r", encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             return MARKER in fh.read()
     except (OSError, UnicodeDecodeError):
         return False
@@ -139,32 +158,49 @@ def _where(change, ext):
     return "cell %d, line %d" % (change.cell, change.line)
 
 
-def report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir,
-           images):
+def report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir, images):
     """The report's lines: the changes cell by cell, then the missing pieces."""
     lines = ["nst-course port: %s -> %s" % (path, target)]
     form = porting.course_form(cells)
     graded = porting.graded_functions(cells)
     if form is None:
-        lines.append("note: this does not look like the course's Neural Style Transfer notebook "
-                     "(no nst_utils, no load_vgg_model); ported anyway")
+        lines.append(
+            "note: this does not look like the course's Neural Style Transfer notebook "
+            "(no nst_utils, no load_vgg_model); ported anyway"
+        )
     else:
-        label = {"v3a": "the course's v3a form (pp.pprint(model))",
-                 "v2/v3": "the course's v2/v3 form (print(model))"}.get(form, "the course's notebook")
-        lines.append("recognised: %s%s" % (label, "; graded functions: " + ", ".join(
-            name for name, _, _ in graded) if graded else ""))
+        label = {
+            "v3a": "the course's v3a form (pp.pprint(model))",
+            "v2/v3": "the course's v2/v3 form (print(model))",
+        }.get(form, "the course's notebook")
+        lines.append(
+            "recognised: %s%s"
+            % (
+                label,
+                "; graded functions: " + ", ".join(name for name, _, _ in graded) if graded else "",
+            )
+        )
     lines.append("")
     if result.already_ported and not result.changes:
         lines.append("already ported: nothing to change (the file is written as it was)")
     else:
-        unit = "lines of the original file" if ext == ".py" else "cell numbers of the original notebook"
+        unit = (
+            "lines of the original file"
+            if ext == ".py"
+            else "cell numbers of the original notebook"
+        )
         lines.append("changes (%s):" % unit)
         if result.setup_added is not None:
-            where = ("line %d" % result.setup_added if ext == ".py"
-                     else "new cell before cell %d" % result.setup_added)
-            lines.append("  %s: added the set-up (nst_course.port.session.start()): TF1 graph "
-                         "mode, TF1's op-seed rule and numpy 1.13 printing for the whole %s"
-                         % (where, "script" if ext == ".py" else "notebook"))
+            where = (
+                "line %d" % result.setup_added
+                if ext == ".py"
+                else "new cell before cell %d" % result.setup_added
+            )
+            lines.append(
+                "  %s: added the set-up (nst_course.port.session.start()): TF1 graph "
+                "mode, TF1's op-seed rule and numpy 1.13 printing for the whole %s"
+                % (where, "script" if ext == ".py" else "notebook")
+            )
         for change in result.changes:
             lines.append("  %s: %s" % (_where(change, ext), change.why))
             lines.append("      - %s" % change.old.strip())
@@ -181,9 +217,11 @@ def report(path, target, ext, result, cells, wanted, missing, provided, backup, 
     lines.append("")
     for name, cell, unfinished in graded:
         if unfinished:
-            lines.append("warning: %s (cell %s) still has `None` between START CODE HERE and "
-                         "END CODE HERE: its test cell will fail until you write it (this "
-                         "package does not fill it in)" % (name, cell))
+            lines.append(
+                "warning: %s (cell %s) still has `None` between START CODE HERE and "
+                "END CODE HERE: its test cell will fail until you write it (this "
+                "package does not fill it in)" % (name, cell)
+            )
     for cell, line, text in result.warnings:
         where = "line %d" % line if cell is None else "cell %d, line %d" % (cell, line)
         lines.append("warning: %s: %s" % (where, text))
@@ -202,23 +240,28 @@ def report(path, target, ext, result, cells, wanted, missing, provided, backup, 
         ok = False
         tried = " (not in %s)" % images if images else ""
         lines.append("MISSING images%s: %s" % (tried, ", ".join(missing)))
-        lines.append("   put them next to the notebook (relative to %s), or run again with "
-                     "--images DIR (a folder holding them) or --images demo (this project's demo "
-                     "pictures under the course's names)" % base_dir)
+        lines.append(
+            "   put them next to the notebook (relative to %s), or run again with "
+            "--images DIR (a folder holding them) or --images demo (this project's demo "
+            "pictures under the course's names)" % base_dir
+        )
     for path_, size in assets.wrong_sizes(wanted, base_dir):
-        lines.append("warning: %s is %s, but the notebook feeds it to the 300x400 network without "
-                     "resizing: it must be 400x300 pixels" % (
-                         path_, "unreadable" if size is None else "%dx%d" % size))
+        lines.append(
+            "warning: %s is %s, but the notebook feeds it to the 300x400 network without "
+            "resizing: it must be 400x300 pixels"
+            % (path_, "unreadable" if size is None else "%dx%d" % size)
+        )
     lines.append("")
-    lines.append("next: open %s in Jupyter and run all cells%s" % (
-        target, "" if ok else " once the missing pieces above are in place"))
+    lines.append(
+        "next: open %s in Jupyter and run all cells%s"
+        % (target, "" if ok else " once the missing pieces above are in place")
+    )
     return lines
 
 
 def cmd_port(args):
     """The handler of ``nst-course port``: port, print the report. Exit status 0."""
-    lines = port_file(args.notebook, output=args.output, in_place=args.in_place,
-                      images=args.images)
+    lines = port_file(args.notebook, output=args.output, in_place=args.in_place, images=args.images)
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return 0

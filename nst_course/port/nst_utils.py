@@ -35,8 +35,21 @@ from .session import start as _start
 
 tf = _start()
 
-__all__ = ["os", "sys", "scipy", "plt", "imshow", "Image", "np", "tf", "CONFIG",
-           "load_vgg_model", "generate_noise_image", "reshape_and_normalize_image", "save_image"]
+__all__ = [
+    "os",
+    "sys",
+    "scipy",
+    "plt",
+    "imshow",
+    "Image",
+    "np",
+    "tf",
+    "CONFIG",
+    "load_vgg_model",
+    "generate_noise_image",
+    "reshape_and_normalize_image",
+    "save_image",
+]
 
 #: The course's place of the weights (``CONFIG.VGG_MODEL`` as shipped).
 COURSE_VGG_MODEL = "pretrained-model/imagenet-vgg-verydeep-19.mat"

@@ -26,21 +26,26 @@ SETUP_METADATA = {"nst_course_port": {"role": "setup", "version": 1}, "tags": ["
 def read_notebook(path):
     """The notebook at ``path`` as a dict (nbformat 4), or a :class:`PortError`."""
     try:
-        with open(path, "r", encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except UnicodeDecodeError:
         raise PortError("%s is not a text file; give a Jupyter notebook (.ipynb)" % path) from None
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PortError("%s is not a Jupyter notebook (invalid JSON at line %d: %s); give the "
-                        ".ipynb file as Jupyter saved it" % (path, exc.lineno, exc.msg)) from None
+        raise PortError(
+            "%s is not a Jupyter notebook (invalid JSON at line %d: %s); give the "
+            ".ipynb file as Jupyter saved it" % (path, exc.lineno, exc.msg)
+        ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         if isinstance(nb, dict) and "worksheets" in nb:
-            raise PortError("%s is an old nbformat 3 notebook; open and save it in Jupyter "
-                            "(which converts it to nbformat 4), then port it" % path)
-        raise PortError("%s is not a Jupyter notebook (no list of cells); give the .ipynb file"
-                        % path)
+            raise PortError(
+                "%s is an old nbformat 3 notebook; open and save it in Jupyter "
+                "(which converts it to nbformat 4), then port it" % path
+            )
+        raise PortError(
+            "%s is not a Jupyter notebook (no list of cells); give the .ipynb file" % path
+        )
     return nb
 
 
@@ -50,7 +55,9 @@ def dump_notebook(nb):
 
 
 def _is_setup(cell):
-    return cell.get("cell_type") == "code" and MARKER in "".join(split_lines(cell.get("source", "")))
+    return cell.get("cell_type") == "code" and MARKER in "".join(
+        split_lines(cell.get("source", ""))
+    )
 
 
 def port_notebook(nb):
@@ -72,8 +79,11 @@ def port_notebook(nb):
     if not result.already_ported:
         index = (first_code - 1) if first_code is not None else len(new_cells)
         setup = {
-            "cell_type": "code", "execution_count": None, "metadata": dict(SETUP_METADATA),
-            "outputs": [], "source": list(SETUP_LINES[:-1]) + [SETUP_LINES[-1].rstrip("\n")],
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": dict(SETUP_METADATA),
+            "outputs": [],
+            "source": list(SETUP_LINES[:-1]) + [SETUP_LINES[-1].rstrip("\n")],
         }
         if nb.get("nbformat_minor", 0) >= 5 or any("id" in cell for cell in cells):
             setup["id"] = _free_id(cells)  # nbformat 4.5 wants a unique id on every cell
@@ -94,16 +104,21 @@ def _free_id(cells):
 
 def code_cells(nb):
     """[(cell number, source text)] of a notebook's code cells."""
-    return [(number, "".join(split_lines(cell.get("source", ""))))
-            for number, cell in enumerate(nb["cells"], start=1)
-            if cell.get("cell_type") == "code"]
+    return [
+        (number, "".join(split_lines(cell.get("source", ""))))
+        for number, cell in enumerate(nb["cells"], start=1)
+        if cell.get("cell_type") == "code"
+    ]
 
 
 def _script_header_end(lines):
     """Where the setup lines go in a script: after a shebang and coding line."""
     index = 0
-    while index < len(lines) and index < 2 and (
-            lines[index].startswith("#!") or re.match(r"^#.*coding[:=]", lines[index])):
+    while (
+        index < len(lines)
+        and index < 2
+        and (lines[index].startswith("#!") or re.match(r"^#.*coding[:=]", lines[index]))
+    ):
         index += 1
     return index
 
@@ -116,8 +131,12 @@ def port_script(text):
     new, _ = port_lines(lines, cell=None, script=True, result=result)
     if not result.already_ported:
         at = _script_header_end(new)
-        block = [line.replace("This cell switches", "These lines switch")
-                 .replace("whole notebook", "whole script") for line in SETUP_LINES] + ["\n"]
+        block = [
+            line.replace("This cell switches", "These lines switch").replace(
+                "whole notebook", "whole script"
+            )
+            for line in SETUP_LINES
+        ] + ["\n"]
         if at and not new[at - 1].endswith("\n"):
             new[at - 1] += "\n"
         new[at:at] = block
@@ -143,7 +162,9 @@ def course_form(cells):
     text = "\n".join(source for _, source in cells)
     if "nst_utils" not in text and "load_vgg_model" not in text:
         return None
-    if re.search(r"\bpp\.pprint\(\s*model\s*\)", text) or re.search(r"^\s*import pprint", text, re.M):
+    if re.search(r"\bpp\.pprint\(\s*model\s*\)", text) or re.search(
+        r"^\s*import pprint", text, re.M
+    ):
         return "v3a"
     if re.search(r"\bprint\(\s*model\s*\)", text):
         return "v2/v3"

@@ -35,9 +35,13 @@ SETUP_LINES = [
 ]
 SETUP_SOURCE = "".join(SETUP_LINES).rstrip("\n")
 
-NST_UTILS_WHY = ("this project's nst_utils: CONFIG, load_vgg_model, generate_noise_image, "
-                 "reshape_and_normalize_image, save_image (not the graded functions)")
-TF_WHY = "TensorFlow 1 API (tf.Session, tf.random_normal, tf.train.AdamOptimizer, ...) in graph mode"
+NST_UTILS_WHY = (
+    "this project's nst_utils: CONFIG, load_vgg_model, generate_noise_image, "
+    "reshape_and_normalize_image, save_image (not the graded functions)"
+)
+TF_WHY = (
+    "TensorFlow 1 API (tf.Session, tf.random_normal, tf.train.AdamOptimizer, ...) in graph mode"
+)
 MISC_WHY = "scipy.misc's image functions were removed from SciPy; Pillow-based stand-ins"
 MAGIC_WHY = "a notebook magic, which a plain Python script cannot run"
 
@@ -65,27 +69,58 @@ class Rule:
 
 _END = r"(?=\s*(?:$|;))"
 RULES = [
-    Rule(re.compile(r"^(\s*)from\s+nst_utils\s+import\s+"),
-         r"\1from nst_course.port.nst_utils import ", NST_UTILS_WHY),
-    Rule(re.compile(r"^(\s*)import\s+nst_utils\s+as\s+"),
-         r"\1import nst_course.port.nst_utils as ", NST_UTILS_WHY),
-    Rule(re.compile(r"^(\s*)import\s+nst_utils" + _END),
-         r"\1import nst_course.port.nst_utils as nst_utils", NST_UTILS_WHY),
-    Rule(re.compile(r"^(\s*)import\s+tensorflow\s+as\s+"),
-         r"\1import tensorflow.compat.v1 as ", TF_WHY),
-    Rule(re.compile(r"^(\s*)import\s+tensorflow" + _END),
-         r"\1import tensorflow.compat.v1 as tensorflow", TF_WHY),
-    Rule(re.compile(r"^(\s*)import\s+scipy\.misc\s+as\s+"),
-         r"\1import nst_course.port.scipy_misc as ", MISC_WHY),
-    Rule(re.compile(r"^(\s*)import\s+scipy\.misc" + _END),
-         r"\1from nst_course.port import scipy_misc", MISC_WHY),
-    Rule(re.compile(r"^(\s*)from\s+scipy\.misc\s+import\s+"),
-         r"\1from nst_course.port.scipy_misc import ", MISC_WHY),
-    Rule(re.compile(r"^(\s*)from\s+scipy\s+import\s+misc" + _END),
-         r"\1from nst_course.port import scipy_misc as misc", MISC_WHY),
+    Rule(
+        re.compile(r"^(\s*)from\s+nst_utils\s+import\s+"),
+        r"\1from nst_course.port.nst_utils import ",
+        NST_UTILS_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+nst_utils\s+as\s+"),
+        r"\1import nst_course.port.nst_utils as ",
+        NST_UTILS_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+nst_utils" + _END),
+        r"\1import nst_course.port.nst_utils as nst_utils",
+        NST_UTILS_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+tensorflow\s+as\s+"),
+        r"\1import tensorflow.compat.v1 as ",
+        TF_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+tensorflow" + _END),
+        r"\1import tensorflow.compat.v1 as tensorflow",
+        TF_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+scipy\.misc\s+as\s+"),
+        r"\1import nst_course.port.scipy_misc as ",
+        MISC_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)import\s+scipy\.misc" + _END),
+        r"\1from nst_course.port import scipy_misc",
+        MISC_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)from\s+scipy\.misc\s+import\s+"),
+        r"\1from nst_course.port.scipy_misc import ",
+        MISC_WHY,
+    ),
+    Rule(
+        re.compile(r"^(\s*)from\s+scipy\s+import\s+misc" + _END),
+        r"\1from nst_course.port import scipy_misc as misc",
+        MISC_WHY,
+    ),
     Rule(re.compile(r"\bscipy\.misc\.(?=\w)"), "scipy_misc.", MISC_WHY, anywhere=True),
-    Rule(re.compile(r"^(\s*)(get_ipython\(\)\.(?:run_line_magic|magic)\(\s*['\"]matplotlib.*)$"),
-         r"\1# \2", MAGIC_WHY, script_only=True),
+    Rule(
+        re.compile(r"^(\s*)(get_ipython\(\)\.(?:run_line_magic|magic)\(\s*['\"]matplotlib.*)$"),
+        r"\1# \2",
+        MAGIC_WHY,
+        script_only=True,
+    ),
 ]
 
 _LEFT_OVER = re.compile(r"^\s*(?:import|from)\s.*\b(?:nst_utils|scipy\.misc|tensorflow)\b")
@@ -116,7 +151,7 @@ def comment_start(code):
                 i += len(quote) - 1
                 quote = None
         elif ch in "'\"":
-            quote = code[i:i + 3] if code[i:i + 3] in ("'" * 3, '"' * 3) else ch
+            quote = code[i : i + 3] if code[i : i + 3] in ("'" * 3, '"' * 3) else ch
             i += len(quote) - 1
         elif ch == "#":
             return i
@@ -157,8 +192,10 @@ def warnings_for_line(line):
         names += [n.strip().split(" as ")[0].strip("() ") for n in match.group(1).split(",")]
     for name in names:
         if name and name not in PROVIDED and name != "*":
-            found.append("scipy.misc.%s has no stand-in (only %s): replace it by hand"
-                         % (name, ", ".join(PROVIDED)))
+            found.append(
+                "scipy.misc.%s has no stand-in (only %s): replace it by hand"
+                % (name, ", ".join(PROVIDED))
+            )
     return found
 
 
@@ -194,15 +231,28 @@ def port_lines(lines, cell=None, script=False, result=None):
         new, whys = rewrite_line(line, script=script)
         for text in warnings_for_line(line):
             result.warnings.append((cell, number, text))
-        code = new[:comment_start(new)]
+        code = new[: comment_start(new)]
         if _LEFT_OVER.match(code) and not _OURS.search(code):
-            result.warnings.append((cell, number, "an import this port cannot rewrite (several "
-                                    "modules on one line?): give each its own line and port again"))
+            result.warnings.append(
+                (
+                    cell,
+                    number,
+                    "an import this port cannot rewrite (several "
+                    "modules on one line?): give each its own line and port again",
+                )
+            )
         if whys:
-            result.changes.append(Change(cell, number, _split(line)[0], _split(new)[0],
-                                         "; ".join(whys)))
+            result.changes.append(
+                Change(cell, number, _split(line)[0], _split(new)[0], "; ".join(whys))
+            )
         elif script and "get_ipython()" in line and not line.lstrip().startswith("#"):
-            result.warnings.append((cell, number, "an IPython call, which a plain Python "
-                                    "script cannot run: run the notebook instead, or remove it"))
+            result.warnings.append(
+                (
+                    cell,
+                    number,
+                    "an IPython call, which a plain Python "
+                    "script cannot run: run the notebook instead, or remove it",
+                )
+            )
         out.append(new)
     return out, result

@@ -97,11 +97,13 @@ def toimage(arr, high=255, low=0, cmin=None, cmax=None, pal=None, mode=None, cha
             image.putpalette(np.asarray(pal, dtype=np.uint8).ravel().tolist())
         return image
     if data.ndim != 3 or data.shape[-1] not in (3, 4):
-        raise ValueError("an image array must be (H, W), (H, W, 3) or (H, W, 4); got %s"
-                         % (data.shape,))
+        raise ValueError(
+            "an image array must be (H, W), (H, W, 3) or (H, W, 4); got %s" % (data.shape,)
+        )
     channels = data.shape[-1]
-    return Image.fromarray(bytescale(data, cmin, cmax, high, low),
-                           mode or ("RGB" if channels == 3 else "RGBA"))
+    return Image.fromarray(
+        bytescale(data, cmin, cmax, high, low), mode or ("RGB" if channels == 3 else "RGBA")
+    )
 
 
 def imsave(name, arr, format=None):
@@ -135,4 +137,5 @@ def imresize(arr, size, interp="bilinear", mode=None):
 def __getattr__(name):
     raise AttributeError(
         "scipy.misc.%s is not provided by nst-course's stand-in (only %s); use Pillow or imageio "
-        "for it" % (name, ", ".join(PROVIDED)))
+        "for it" % (name, ", ".join(PROVIDED))
+    )

@@ -24,8 +24,6 @@ import dataclasses
 import json
 import os
 
-from typing import Optional
-
 import numpy as np
 
 from .._tf import tf
@@ -39,8 +37,16 @@ FORMAT = 1
 
 #: Options that only schedule the work or its reports: on --resume a value given now (one
 #: that differs from the default) wins over the saved one.
-SCHEDULE = ("iterations", "print_every", "save_every", "checkpoint_every", "quiet", "output_dir",
-            "max_pixels", "low_memory")
+SCHEDULE = (
+    "iterations",
+    "print_every",
+    "save_every",
+    "checkpoint_every",
+    "quiet",
+    "output_dir",
+    "max_pixels",
+    "low_memory",
+)
 #: Options not stored (they do not describe the run).
 NOT_STORED = ("resume",)
 #: How weights that are not a path (an in-memory VGGWeights) are recorded.
@@ -54,7 +60,7 @@ class Checkpoint:
     options: dict
     cost_rows: list
     path: str
-    scale: Optional[int] = None  # index of the scale of a coarse-to-fine run (None: one scale)
+    scale: int | None = None  # index of the scale of a coarse-to-fine run (None: one scale)
 
 
 def checkpoint_path(location):
@@ -89,12 +95,18 @@ def save(directory, sess, iteration, opts, cost_rows=(), scale=None):
         variables = tf1.global_variables()
     names = [v.op.name for v in variables]
     values = sess.run(variables)
-    meta = {"format": FORMAT, "iteration": int(iteration), "variables": names,
-            "options": options_to_dict(opts)}
+    meta = {
+        "format": FORMAT,
+        "iteration": int(iteration),
+        "variables": names,
+        "options": options_to_dict(opts),
+    }
     if scale is not None:
         meta["scale"] = int(scale)
-    arrays = {"meta": np.array(json.dumps(meta)),
-              "costs": np.asarray(list(cost_rows), dtype=np.float64).reshape(-1, 4)}
+    arrays = {
+        "meta": np.array(json.dumps(meta)),
+        "costs": np.asarray(list(cost_rows), dtype=np.float64).reshape(-1, 4),
+    }
     for i, value in enumerate(values):
         arrays["v%d" % i] = np.asarray(value)
 
@@ -109,8 +121,10 @@ def load(location):
     """Read the checkpoint of ``location`` (a directory or the file); NSTError if unusable."""
     path = checkpoint_path(location)
     if not os.path.exists(path):
-        raise NSTError("--resume: no %s in %s (was the run started with --checkpoint-every?)"
-                       % (FILENAME, location))
+        raise NSTError(
+            "--resume: no %s in %s (was the run started with --checkpoint-every?)"
+            % (FILENAME, location)
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
@@ -121,10 +135,13 @@ def load(location):
     except NSTError:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one line
-        raise NSTError("--resume: cannot read %s (%s)" % (path, str(exc).splitlines()[0] if str(exc)
-                                                          else type(exc).__name__)) from None
-    return Checkpoint(int(meta["iteration"]), variables, meta["options"], rows, path,
-                      meta.get("scale"))
+        raise NSTError(
+            "--resume: cannot read %s (%s)"
+            % (path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        ) from None
+    return Checkpoint(
+        int(meta["iteration"]), variables, meta["options"], rows, path, meta.get("scale")
+    )
 
 
 def _normalise(name, value):
@@ -162,8 +179,10 @@ def resume_options(opts):
         if name == "weights" and saved == IN_MEMORY:
             continue
         if current != default and current != saved:
-            raise OptionError("--resume continues the saved run with its settings: %s is %r there, "
-                           "not %r" % (name.replace("_", "-"), saved, current))
+            raise OptionError(
+                "--resume continues the saved run with its settings: %s is %r there, "
+                "not %r" % (name.replace("_", "-"), saved, current)
+            )
         setattr(merged, name, saved)
     return merged
 
@@ -180,13 +199,17 @@ def restore(location, sess, log=None):
     for var in variables:
         name = var.op.name
         if name not in ckpt.variables:
-            raise NSTError("--resume: %s has no variable '%s' (saved: %s); was it written with "
-                           "another optimizer?" % (ckpt.path, name, ", ".join(ckpt.variables)))
+            raise NSTError(
+                "--resume: %s has no variable '%s' (saved: %s); was it written with "
+                "another optimizer?" % (ckpt.path, name, ", ".join(ckpt.variables))
+            )
         value = ckpt.variables[name]
         shape = tuple(var.get_shape().as_list())
         if tuple(value.shape) != shape:
-            raise NSTError("--resume: '%s' in %s has shape %s, the run needs %s"
-                           % (name, ckpt.path, tuple(value.shape), shape))
+            raise NSTError(
+                "--resume: '%s' in %s has shape %s, the run needs %s"
+                % (name, ckpt.path, tuple(value.shape), shape)
+            )
         var.load(value, sess)
     if log is not None and hasattr(log, "rows"):
         log.rows = [row for row in ckpt.cost_rows if row[0] < ckpt.iteration]

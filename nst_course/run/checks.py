@@ -41,9 +41,11 @@ def check_options(opts):
     for name in ("width", "height"):
         _number(opts, name, above=0, integer=True)
         if getattr(opts, name) < MIN_SIDE:
-            raise OptionError("%s %d is too small: the network needs at least %d pixels per "
-                              "side (it halves the image five times)"
-                              % (_flag(name), getattr(opts, name), MIN_SIDE))
+            raise OptionError(
+                "%s %d is too small: the network needs at least %d pixels per "
+                "side (it halves the image five times)"
+                % (_flag(name), getattr(opts, name), MIN_SIDE)
+            )
     _number(opts, "iterations", above=0, integer=True)
     _number(opts, "print_every", above=0, integer=True)
     _number(opts, "save_every", minimum=0, integer=True)
@@ -56,23 +58,32 @@ def check_options(opts):
     _number(opts, "checkpoint_every", minimum=0, integer=True)
     _number(opts, "max_pixels", above=0, integer=True)
     if opts.width * opts.height > opts.max_pixels:
-        raise OptionError("--width %d x --height %d = %d pixels is above --max-pixels %d; choose "
-                          "a smaller size or raise --max-pixels"
-                          % (opts.width, opts.height, opts.width * opts.height, opts.max_pixels))
+        raise OptionError(
+            "--width %d x --height %d = %d pixels is above --max-pixels %d; choose "
+            "a smaller size or raise --max-pixels"
+            % (opts.width, opts.height, opts.width * opts.height, opts.max_pixels)
+        )
     if not opts.style:
         raise OptionError("--style: give at least one style image")
     for name, weight in opts.style_layers:
-        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) \
-                or not math.isfinite(weight) or weight < 0:
-            raise OptionError("--style-layers: the weight of %s, %r, must be a finite number "
-                              "0 or more" % (name, weight))
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, numbers.Real)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise OptionError(
+                "--style-layers: the weight of %s, %r, must be a finite number "
+                "0 or more" % (name, weight)
+            )
     check_layer_names(opts)
     from .schedule import check_schedule
 
     check_schedule(opts)  # --scales, --scale-iterations, --upsample
     if opts.style_layers and not any(weight > 0 for _, weight in opts.style_layers):
-        raise OptionError("--style-layers: every weight is 0; give at least one layer a weight "
-                          "above 0")
+        raise OptionError(
+            "--style-layers: every weight is 0; give at least one layer a weight above 0"
+        )
 
 
 def vgg_layer_names(pooling="avg"):
@@ -96,11 +107,14 @@ def check_layer_names(opts):
         problems.append("content layer '%s'" % opts.content_layer)
     unknown = [name for name, _ in opts.style_layers if name not in valid]
     if unknown:
-        problems.append("style layer%s %s" % ("s" if len(unknown) > 1 else "",
-                                              ", ".join("'%s'" % n for n in unknown)))
+        problems.append(
+            "style layer%s %s"
+            % ("s" if len(unknown) > 1 else "", ", ".join("'%s'" % n for n in unknown))
+        )
     if problems:
-        raise OptionError("unknown %s; valid layers: %s" % (" and ".join(problems),
-                                                            ", ".join(valid)))
+        raise OptionError(
+            "unknown %s; valid layers: %s" % (" and ".join(problems), ", ".join(valid))
+        )
     if not opts.style_layers:
         raise OptionError("--style-layers: give at least one style layer")
 
@@ -132,8 +146,15 @@ def _writable_dir(directory):
 
 def output_names(opts):
     """The file names a run may write into its output directory (the course's and ours)."""
-    names = ["generated_image.jpg", "costs.csv", "costs.png", "summary.png", "progress.gif",
-             "interrupted.png", "checkpoint.npz"]
+    names = [
+        "generated_image.jpg",
+        "costs.csv",
+        "costs.png",
+        "summary.png",
+        "progress.gif",
+        "interrupted.png",
+        "checkpoint.npz",
+    ]
     if opts.save_every:
         names += ["%d.png" % i for i in range(0, opts.iterations, opts.save_every)]
     return names
@@ -149,25 +170,34 @@ def check_output_dir(path, names=()):
     """
     path = os.fspath(path)
     if os.path.lexists(path) and not os.path.isdir(path):
-        raise OutputError("--output-dir %s is a file, not a directory; choose another path "
-                          "(nothing was changed)" % path)
+        raise OutputError(
+            "--output-dir %s is a file, not a directory; choose another path "
+            "(nothing was changed)" % path
+        )
     if os.path.isdir(path):
         if not _writable_dir(path):
-            raise OutputError("--output-dir %s is not writable; choose a directory you can "
-                              "write to" % path)
+            raise OutputError(
+                "--output-dir %s is not writable; choose a directory you can write to" % path
+            )
         for name in names:
             target = os.path.join(path, name)
             if os.path.isdir(target):
-                raise OutputError("%s is a directory, but the run writes a file of that name "
-                                  "there; move it or choose another --output-dir" % target)
+                raise OutputError(
+                    "%s is a directory, but the run writes a file of that name "
+                    "there; move it or choose another --output-dir" % target
+                )
         return
     base = _nearest_existing(path)
     if not os.path.isdir(base):
-        raise OutputError("cannot create --output-dir %s: %s is a file, not a directory; "
-                          "choose another path" % (path, base))
+        raise OutputError(
+            "cannot create --output-dir %s: %s is a file, not a directory; "
+            "choose another path" % (path, base)
+        )
     if not os.access(base, os.W_OK | os.X_OK):
-        raise OutputError("cannot create --output-dir %s: %s is not writable; choose a "
-                          "directory you can write to" % (path, base))
+        raise OutputError(
+            "cannot create --output-dir %s: %s is not writable; choose a "
+            "directory you can write to" % (path, base)
+        )
 
 
 def input_images(opts):

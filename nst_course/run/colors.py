@@ -21,16 +21,20 @@ import os
 
 import numpy as np
 
-_TO_YCBCR = np.array([
-    [0.299, 0.587, 0.114],
-    [-0.168736, -0.331264, 0.5],
-    [0.5, -0.418688, -0.081312],
-])
-_FROM_YCBCR = np.array([
-    [1.0, 0.0, 1.402],
-    [1.0, -0.344136, -0.714136],
-    [1.0, 1.772, 0.0],
-])
+_TO_YCBCR = np.array(
+    [
+        [0.299, 0.587, 0.114],
+        [-0.168736, -0.331264, 0.5],
+        [0.5, -0.418688, -0.081312],
+    ]
+)
+_FROM_YCBCR = np.array(
+    [
+        [1.0, 0.0, 1.402],
+        [1.0, -0.344136, -0.714136],
+        [1.0, 1.772, 0.0],
+    ]
+)
 _OFFSET = np.array([0.0, 128.0, 128.0])
 
 
@@ -52,8 +56,9 @@ def preserve_colors(content_rgb, generated_rgb):
     content = rgb_to_ycbcr(content_rgb)
     generated = rgb_to_ycbcr(generated_rgb)
     if content.shape != generated.shape:
-        raise ValueError("content %s and generated %s images differ in shape"
-                         % (content.shape, generated.shape))
+        raise ValueError(
+            "content %s and generated %s images differ in shape" % (content.shape, generated.shape)
+        )
     mixed = np.concatenate([generated[..., :1], content[..., 1:]], axis=-1)
     return np.clip(np.rint(ycbcr_to_rgb(mixed)), 0, 255).astype(np.uint8)
 

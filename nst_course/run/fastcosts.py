@@ -21,7 +21,6 @@ import numpy as np
 
 from .._tf import tf
 
-
 #: The name of G = F^T F's gradient in TensorFlow's gradient registry (registered once).
 GRAM_GRADIENT = "NSTCourseGramGrad"
 

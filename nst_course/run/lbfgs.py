@@ -96,8 +96,9 @@ class LBFGSStepper:
             return False
         if self._thread is None:
             x0 = np.asarray(self.sess.run(self.lbfgs.variable), dtype=np.float64).ravel()
-            self._thread = threading.Thread(target=self._work, args=(x0,), daemon=True,
-                                            name="nst-lbfgs")
+            self._thread = threading.Thread(
+                target=self._work, args=(x0,), daemon=True, name="nst-lbfgs"
+            )
             self._thread.start()
         else:
             self._go.set()
@@ -134,11 +135,18 @@ class LBFGSStepper:
         try:
             self.result = minimize(
                 lambda x: self.lbfgs.loss_and_gradient(self.sess, x),
-                x0, jac=True, method="L-BFGS-B", bounds=pixel_bounds(self.lbfgs.shape),
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=pixel_bounds(self.lbfgs.shape),
                 callback=self._callback,
-                options={"maxiter": self.max_iterations + 1, "maxcor": MAXCOR,
-                         "maxfun": max(15000, 50 * self.max_iterations),
-                         "ftol": 0.0, "gtol": 0.0},
+                options={
+                    "maxiter": self.max_iterations + 1,
+                    "maxcor": MAXCOR,
+                    "maxfun": max(15000, 50 * self.max_iterations),
+                    "ftol": 0.0,
+                    "gtol": 0.0,
+                },
             )
             self.message = str(self.result.message)
             if not self._stop:  # stopped on its own: leave L-BFGS's answer in the variable

@@ -13,9 +13,9 @@ For the notebook: :func:`echo_and_record_stdout` keeps a copy of what ``model_nn
 """
 
 import contextlib
+import functools
 import io
 import os
-import functools
 import re
 import sys
 import threading
@@ -153,20 +153,25 @@ def progress_gif(frames, path, final=None, seconds_per_frame=0.4, last_frame_sec
     durations[-1] = int(last_frame_seconds * 1000)
     if len(durations) == 1:  # Pillow writes a single frame as a still GIF: one number, not a list
         durations = durations[0]
-    atomic_write(path, lambda tmp: imageio.mimwrite(tmp, images, format="GIF",
-                                                    duration=durations, loop=0))
+    atomic_write(
+        path, lambda tmp: imageio.mimwrite(tmp, images, format="GIF", duration=durations, loop=0)
+    )
     return path
 
 
-_COST_LINES = re.compile(r"Iteration (\d+) :\r?\ntotal cost = (\S+)\r?\ncontent cost = (\S+)\r?\n"
-                         r"style cost = (\S+)")
+_COST_LINES = re.compile(
+    r"Iteration (\d+) :\r?\ntotal cost = (\S+)\r?\ncontent cost = (\S+)\r?\n"
+    r"style cost = (\S+)"
+)
 
 
 def parse_cost_lines(text):
     """The course's printed cost lines ("Iteration i :", "total cost = ...", ...) as rows
     ``(iteration, total, content, style)``, e.g. to plot what ``model_nn`` printed."""
-    return [(int(m.group(1)),) + tuple(float(x) for x in m.groups()[1:])
-            for m in _COST_LINES.finditer(text)]
+    return [
+        (int(m.group(1)),) + tuple(float(x) for x in m.groups()[1:])
+        for m in _COST_LINES.finditer(text)
+    ]
 
 
 class _Echo:
@@ -211,7 +216,12 @@ def caption_for(opts, weights=None):
     else:
         optimiser = "Adam, learning rate %g" % opts.learning_rate
     first = "alpha = %g, beta = %g, %d iterations, %s, noise ratio %g" % (
-        opts.alpha, opts.beta, opts.iterations, optimiser, opts.noise_ratio)
+        opts.alpha,
+        opts.beta,
+        opts.iterations,
+        optimiser,
+        opts.noise_ratio,
+    )
     second = "VGG weights: %s" % weights_label(weights)
     if getattr(opts, "seed", None) is not None:
         second += ", seed %d" % opts.seed
@@ -226,8 +236,15 @@ def write_reports(opts, content, styles, result, rows, weights=None):
     """
     out = opts.output_dir
     written = [plot_costs(rows, os.path.join(out, "costs.png"))]
-    written.append(summary_image(content, styles, result, os.path.join(out, "summary.png"),
-                                 caption=caption_for(opts, weights)))
+    written.append(
+        summary_image(
+            content,
+            styles,
+            result,
+            os.path.join(out, "summary.png"),
+            caption=caption_for(opts, weights),
+        )
+    )
     frames = frame_paths(out, opts.iterations, opts.save_every) if opts.save_every else []
     written.append(progress_gif(frames, os.path.join(out, "progress.gif"), final=result))
     return written

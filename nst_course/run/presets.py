@@ -28,7 +28,7 @@ PRESETS = {
 #: name -> what benchmarks/bench_quality.py measured (quoted by ``--help``; README has the table).
 MEASURED = {
     "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.1 of its time "
-            "(0.085-0.11 over three runs) at 400x300 (untrained weights, shared 2-core machine)",
+    "(0.085-0.11 over three runs) at 400x300 (untrained weights, shared 2-core machine)",
 }
 
 
@@ -42,8 +42,9 @@ def _text(value):
 
 def preset_flags(name):
     """The preset as command-line options: ``'--optimizer lbfgs --init content ...'``."""
-    return " ".join("--%s %s" % (key.replace("_", "-"), _text(value))
-                    for key, value in PRESETS[name].items())
+    return " ".join(
+        "--%s %s" % (key.replace("_", "-"), _text(value)) for key, value in PRESETS[name].items()
+    )
 
 
 def apply_preset(opts, defaults=None):

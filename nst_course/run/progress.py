@@ -92,8 +92,14 @@ class Progress:
         self._start = self.clock()
         self._first_done = self.done
         if self.enabled and self.tty and self._bar is None:
-            self._bar = _progress.bar(self.total, self.stream, tty=True, initial=self.done,
-                                      desc="nst-course run", unit="it")
+            self._bar = _progress.bar(
+                self.total,
+                self.stream,
+                tty=True,
+                initial=self.done,
+                desc="nst-course run",
+                unit="it",
+            )
 
     def update(self, done):
         """``done`` iterations are now finished."""

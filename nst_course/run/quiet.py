@@ -71,6 +71,7 @@ def import_tensorflow_quietly():
         deprecation._PRINT_DEPRECATION_WARNINGS = False
     except ImportError:  # pragma: no cover - an internal module that may move
         pass
-    warnings.filterwarnings("ignore", category=DeprecationWarning,
-                            module=r"(tensorflow|keras|absl)")
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"(tensorflow|keras|absl)"
+    )
     return tf

@@ -19,26 +19,25 @@ import io
 import os
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
 
 import numpy as np
-from .._tf import tf
 
+from .._tf import tf
 from ..config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
-from . import fastcosts
 from ..costs import total_cost
 from ..images import (
+    MAX_PIXELS,
     atomic_write,
     generate_noise_image,
     load_image,
     reshape_and_normalize_image,
     save_image,
 )
-from ..images import MAX_PIXELS
-from .progress import Progress
-from .checks import check_options, check_output_dir, output_names
-from .safety import StepWatch, save_on_interrupt
 from ..vgg import build_vgg, initialize_weights, release_weight_values
+from . import fastcosts
+from .checks import check_options, check_output_dir, output_names
+from .progress import Progress
+from .safety import StepWatch, save_on_interrupt
 
 tf1 = tf.compat.v1
 
@@ -48,7 +47,7 @@ class RunOptions:
     """Options of the main job; the defaults are the course's."""
 
     content: str = "images/tubingen.jpg"
-    style: List[str] = field(default_factory=lambda: ["images/monet.jpg"])
+    style: list[str] = field(default_factory=lambda: ["images/monet.jpg"])
     output_dir: str = "output"
     iterations: int = 200
     width: int = CONFIG.IMAGE_WIDTH
@@ -57,24 +56,24 @@ class RunOptions:
     beta: float = 40.0
     learning_rate: float = 2.0
     noise_ratio: float = CONFIG.NOISE_RATIO
-    seed: Optional[int] = None
+    seed: int | None = None
     print_every: int = 20
     save_every: int = 20
-    weights: Optional[str] = None  # path, 'random', or None for the lookup order
+    weights: str | None = None  # path, 'random', or None for the lookup order
     require_pretrained: bool = False
     quiet: bool = False
     # Beyond the course (all off / the course's choice by default).
     optimizer: str = "adam"
-    style_blend_weights: Optional[List[float]] = None
+    style_blend_weights: list[float] | None = None
     tv_weight: float = 0.0
     preserve_colors: bool = False
     init: str = "noise"
     pooling: str = "avg"
     content_layer: str = CONTENT_LAYER
-    style_layers: List[Tuple[str, float]] = field(default_factory=lambda: list(STYLE_LAYERS))
+    style_layers: list[tuple[str, float]] = field(default_factory=lambda: list(STYLE_LAYERS))
     style_scale: float = 1.0
     checkpoint_every: int = 0
-    resume: Optional[str] = None
+    resume: str | None = None
     max_pixels: int = MAX_PIXELS  # largest input image accepted (nst_course.images)
     # Weights in variables instead of the course's constants even where oneDNN's
     # frozen-weights mode is off (``weights_as``; the command line turns the mode on and then
@@ -84,11 +83,11 @@ class RunOptions:
     # Coarse-to-fine (nst_course.run.schedule): fractions of the output size, coarse to fine
     # ([1.0]: the course's single scale), iterations per scale (None: --iterations split
     # evenly), the filter that upsamples the image between scales.
-    scales: List[float] = field(default_factory=lambda: [1.0])
-    scale_iterations: Optional[List[int]] = None
+    scales: list[float] = field(default_factory=lambda: [1.0])
+    scale_iterations: list[int] | None = None
     upsample: str = "bicubic"
     # A named recipe (nst_course.run.presets): options left at their default take its values.
-    preset: Optional[str] = None
+    preset: str | None = None
 
 
 @dataclass
@@ -128,8 +127,9 @@ def prepare(opts):
     from ..weights import weights_for_run
 
     content_rgb = load_image(opts.content, opts.width, opts.height, max_pixels=opts.max_pixels)
-    style_rgbs = [load_image(path, opts.width, opts.height, max_pixels=opts.max_pixels)
-                  for path in opts.style]
+    style_rgbs = [
+        load_image(path, opts.width, opts.height, max_pixels=opts.max_pixels) for path in opts.style
+    ]
     weights = weights_for_run(opts.weights, require_pretrained=opts.require_pretrained)
     return Prepared(
         content_rgb=content_rgb,
@@ -154,12 +154,18 @@ def build(opts, prepared, sess):
     matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` makes
     ``train_step`` an :class:`~nst_course.run.lbfgs.LBFGS` instead of Adam's update op.
     """
-    from . import styles
     from ..vgg import deepest
+    from . import styles
 
     names = [opts.content_layer] + [name for name, _ in opts.style_layers]
-    model = build_vgg(prepared.weights, height=opts.height, width=opts.width, pooling=opts.pooling,
-                      weights_as=weights_as(opts), upto=deepest(prepared.weights, names, opts.pooling))
+    model = build_vgg(
+        prepared.weights,
+        height=opts.height,
+        width=opts.width,
+        pooling=opts.pooling,
+        weights_as=weights_as(opts),
+        upto=deepest(prepared.weights, names, opts.pooling),
+    )
     styles.check_layers(model, opts.content_layer, opts.style_layers)
     extra = {}
     out = model[opts.content_layer]
@@ -213,12 +219,19 @@ def _style_targets(opts, prepared, model):
     images = prepared.styles
     if opts.style_scale != 1.0:
         width, height = styles.style_size(opts.width, opts.height, opts.style_scale)
-        images = [reshape_and_normalize_image(load_image(path, width, height,
-                                                         max_pixels=opts.max_pixels))
-                  for path in opts.style]
-    targets = styles.gram_targets(prepared.weights, images, names, blend,
-                                  styles.layer_sizes(model, names), pooling=opts.pooling,
-                                  session_config=session_config())
+        images = [
+            reshape_and_normalize_image(load_image(path, width, height, max_pixels=opts.max_pixels))
+            for path in opts.style
+        ]
+    targets = styles.gram_targets(
+        prepared.weights,
+        images,
+        names,
+        blend,
+        styles.layer_sizes(model, names),
+        pooling=opts.pooling,
+        session_config=session_config(),
+    )
     return targets
 
 
@@ -239,8 +252,9 @@ def initial_image(opts, prepared):
         from ..errors import OptionError
 
         raise OptionError("--init %s: not noise, content, style or an image file" % opts.init)
-    return reshape_and_normalize_image(load_image(opts.init, opts.width, opts.height,
-                                                  max_pixels=opts.max_pixels))
+    return reshape_and_normalize_image(
+        load_image(opts.init, opts.width, opts.height, max_pixels=opts.max_pixels)
+    )
 
 
 class CostLog:
@@ -312,21 +326,31 @@ class CostLines:
         """Write a pending line/save with a forward pass of its own."""
         if self.pending is not None:
             g = self.graph
-            self.write(*self.pending, *self.sess.run([g.J, g.J_content, g.J_style, g.model["input"]]))
+            self.write(
+                *self.pending, *self.sess.run([g.J, g.J_content, g.J_style, g.model["input"]])
+            )
 
     def write(self, i, want_costs, want_save, Jt, Jc, Js, image):
         self.pending = None
         if want_costs:
             self.log.add(i, Jt, Jc, Js)
             self.progress.clear()
-            _say(self.opts, "Iteration " + str(i) + " :", "total cost = " + str(Jt),
-                 "content cost = " + str(Jc), "style cost = " + str(Js))
+            _say(
+                self.opts,
+                "Iteration " + str(i) + " :",
+                "total cost = " + str(Jt),
+                "content cost = " + str(Jc),
+                "style cost = " + str(Js),
+            )
         if want_save:
-            save_result(self.opts, self.graph, os.path.join(self.opts.output_dir, str(i) + ".png"), image)
+            save_result(
+                self.opts, self.graph, os.path.join(self.opts.output_dir, str(i) + ".png"), image
+            )
 
 
-def optimize(opts, graph, sess, start_image, log, progress=None, lines=None, start=0,
-             save_state=None):
+def optimize(
+    opts, graph, sess, start_image, log, progress=None, lines=None, start=0, save_state=None
+):
     """Run the iterations; print and log costs every ``print_every``, save every ``save_every``.
 
     Iterations ``start`` .. ``opts.iterations - 1`` (``start`` > 0: a later scale of a
@@ -352,8 +376,9 @@ def optimize(opts, graph, sess, start_image, log, progress=None, lines=None, sta
         start = restore(opts.resume, sess, log)
     stepper = None
     if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.run.lbfgs)
-        stepper = graph.train_step.stepper(sess, opts.iterations - start,
-                                           say=lambda line: (progress.clear(), _say(opts, line)))
+        stepper = graph.train_step.stepper(
+            sess, opts.iterations - start, say=lambda line: (progress.clear(), _say(opts, line))
+        )
     watch = StepWatch(opts, sess, graph)
     deferred = stepper is None and watch.image_read is not None
     progress.start(done=start)
@@ -441,10 +466,22 @@ def run(opts):
             log = CostLog(os.path.join(opts.output_dir, "costs.csv"))
             progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
             lines = CostLines(opts, graph, sess, log, progress)
-            with save_on_interrupt(opts, sess, graph, _state_saver(opts, sess, log, lines),
-                                   on_error=lambda: _stop_reporting(lines, progress)):
-                final = optimize(opts, graph, sess, initial_image(opts, prepared), log,
-                                 progress=progress, lines=lines)
+            with save_on_interrupt(
+                opts,
+                sess,
+                graph,
+                _state_saver(opts, sess, log, lines),
+                on_error=lambda: _stop_reporting(lines, progress),
+            ):
+                final = optimize(
+                    opts,
+                    graph,
+                    sess,
+                    initial_image(opts, prepared),
+                    log,
+                    progress=progress,
+                    lines=lines,
+                )
     save_result(opts, graph, os.path.join(opts.output_dir, "generated_image.jpg"), final)
     from ..images import to_uint8
     from .outputs import write_reports
@@ -454,11 +491,15 @@ def run(opts):
         from .colors import preserve_colors
 
         result = preserve_colors(prepared.content_rgb, result)
-    write_reports(opts, prepared.content_rgb, prepared.style_rgbs, result, log.rows,
-                  weights=prepared.weights)
-    _say(opts, "Done in %.1f s: %s" % (time.time() - started,
-                                       os.path.join(opts.output_dir, "generated_image.jpg")),
-         "Also written there: costs.csv, costs.png, summary.png, progress.gif")
+    write_reports(
+        opts, prepared.content_rgb, prepared.style_rgbs, result, log.rows, weights=prepared.weights
+    )
+    _say(
+        opts,
+        "Done in %.1f s: %s"
+        % (time.time() - started, os.path.join(opts.output_dir, "generated_image.jpg")),
+        "Also written there: costs.csv, costs.png, summary.png, progress.gif",
+    )
     return result
 
 

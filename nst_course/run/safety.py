@@ -222,13 +222,15 @@ class StepWatch:
         if self.last_finite is None:
             raise CostNotFiniteError(
                 "the cost is %s at iteration %d, before any finite value; %s; nothing was "
-                "saved" % (what, i, advice))
+                "saved" % (what, i, advice)
+            )
         last_i, image = self.last_finite
         path = os.path.join(self.opts.output_dir, RESULT_NAME)
         save_image(path, image)
         raise CostNotFiniteError(
             "the cost became %s at iteration %d; stopped and kept the last finite image "
-            "(iteration %d) as %s; %s" % (what, i, last_i, path, advice))
+            "(iteration %d) as %s; %s" % (what, i, last_i, path, advice)
+        )
 
 
 def current_watch():

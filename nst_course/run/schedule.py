@@ -79,29 +79,42 @@ def check_schedule(opts):
     """Raise :class:`OptionError` (one line) for scales or scale iterations that cannot work."""
     scales = list(getattr(opts, "scales", None) or [1.0])
     for s in scales:
-        if isinstance(s, bool) or not isinstance(s, numbers.Real) or not math.isfinite(s) \
-                or not 0 < s <= 1:
+        if (
+            isinstance(s, bool)
+            or not isinstance(s, numbers.Real)
+            or not math.isfinite(s)
+            or not 0 < s <= 1
+        ):
             raise OptionError("--scales: %r is not a fraction of the output size in (0, 1]" % (s,))
     if any(b <= a for a, b in zip(scales, scales[1:])):
-        raise OptionError("--scales %s: give the fractions from coarse to fine, each larger than "
-                          "the one before" % ",".join("%g" % s for s in scales))
+        raise OptionError(
+            "--scales %s: give the fractions from coarse to fine, each larger than "
+            "the one before" % ",".join("%g" % s for s in scales)
+        )
     if scales[-1] != 1:
-        raise OptionError("--scales %s: the last scale must be 1 (the output size), e.g. %s,1"
-                          % (",".join("%g" % s for s in scales), ",".join("%g" % s for s in scales)))
+        raise OptionError(
+            "--scales %s: the last scale must be 1 (the output size), e.g. %s,1"
+            % (",".join("%g" % s for s in scales), ",".join("%g" % s for s in scales))
+        )
     counts = getattr(opts, "scale_iterations", None)
     if counts is not None:
         counts = list(counts)
         if len(counts) != len(scales):
-            raise OptionError("--scale-iterations gives %d numbers for %d scales (--scales %s); "
-                              "give one per scale" % (len(counts), len(scales),
-                                                      ",".join("%g" % s for s in scales)))
+            raise OptionError(
+                "--scale-iterations gives %d numbers for %d scales (--scales %s); "
+                "give one per scale"
+                % (len(counts), len(scales), ",".join("%g" % s for s in scales))
+            )
         for n in counts:
             if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise OptionError("--scale-iterations: %r is not a whole number greater than 0"
-                                  % (n,))
+                raise OptionError(
+                    "--scale-iterations: %r is not a whole number greater than 0" % (n,)
+                )
     elif len(scales) > 1 and opts.iterations < len(scales):
-        raise OptionError("--iterations %d cannot be split over %d scales; give at least one "
-                          "per scale" % (opts.iterations, len(scales)))
+        raise OptionError(
+            "--iterations %d cannot be split over %d scales; give at least one "
+            "per scale" % (opts.iterations, len(scales))
+        )
     if getattr(opts, "upsample", "bicubic") not in UPSAMPLE:
         raise OptionError("--upsample %r: choose %s" % (opts.upsample, " or ".join(UPSAMPLE)))
 
@@ -121,8 +134,11 @@ def with_total(opts):
 def plan(opts):
     """The schedule of ``opts`` as a list of :class:`Stage`, coarse to fine."""
     scales = list(opts.scales or [1.0])
-    counts = list(opts.scale_iterations) if opts.scale_iterations else \
-        split_iterations(opts.iterations, len(scales))
+    counts = (
+        list(opts.scale_iterations)
+        if opts.scale_iterations
+        else split_iterations(opts.iterations, len(scales))
+    )
     stages, first = [], 0
     for k, (scale, n) in enumerate(zip(scales, counts)):
         width, height = scale_size(opts.width, opts.height, scale)
@@ -144,9 +160,14 @@ def upsample(image, width, height, method="bicubic"):
 
     filters = {"bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
     rgb = np.asarray(image, dtype=np.float32)[0] + CONFIG.MEANS[0, 0].astype(np.float32)
-    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., c]), "F")
-                           .resize((int(width), int(height)), filters[method]))
-                for c in range(rgb.shape[-1])]
+    channels = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(rgb[..., c]), "F").resize(
+                (int(width), int(height)), filters[method]
+            )
+        )
+        for c in range(rgb.shape[-1])
+    ]
     out = np.clip(np.stack(channels, axis=-1), 0.0, 255.0) - CONFIG.MEANS[0, 0]
     return out[np.newaxis].astype(np.float32)
 
@@ -154,7 +175,14 @@ def upsample(image, width, height, method="bicubic"):
 def describe_stage(stage, count):
     """``'Scale 2/3 (0.5): 200x150, iterations 67-133'``."""
     return "Scale %d/%d (%g): %dx%d, iterations %d-%d" % (
-        stage.index + 1, count, stage.scale, stage.width, stage.height, stage.first, stage.end - 1)
+        stage.index + 1,
+        count,
+        stage.scale,
+        stage.width,
+        stage.height,
+        stage.first,
+        stage.end - 1,
+    )
 
 
 # --------------------------------------------------------------------------- the run
@@ -165,10 +193,17 @@ def _stage_images(job, opts, stage, weights):
     from ..images import load_image, reshape_and_normalize_image
 
     content_rgb = load_image(opts.content, stage.width, stage.height, max_pixels=opts.max_pixels)
-    style_rgbs = [load_image(path, stage.width, stage.height, max_pixels=opts.max_pixels)
-                  for path in opts.style]
-    return job.Prepared(content_rgb, style_rgbs, reshape_and_normalize_image(content_rgb),
-                        [reshape_and_normalize_image(s) for s in style_rgbs], weights)
+    style_rgbs = [
+        load_image(path, stage.width, stage.height, max_pixels=opts.max_pixels)
+        for path in opts.style
+    ]
+    return job.Prepared(
+        content_rgb,
+        style_rgbs,
+        reshape_and_normalize_image(content_rgb),
+        [reshape_and_normalize_image(s) for s in style_rgbs],
+        weights,
+    )
 
 
 class _StageProgress:
@@ -192,13 +227,17 @@ def _resume_stage(opts, stages):
     ckpt = load(opts.resume)
     index = len(stages) - 1 if ckpt.scale is None else int(ckpt.scale)
     if not 0 <= index < len(stages):
-        raise OptionError("--resume: %s was taken at scale %d, but the run has %d scales"
-                          % (ckpt.path, index + 1, len(stages)))
+        raise OptionError(
+            "--resume: %s was taken at scale %d, but the run has %d scales"
+            % (ckpt.path, index + 1, len(stages))
+        )
     stage = stages[index]
     if not stage.first <= ckpt.iteration <= stage.end:
-        raise OptionError("--resume: %s was taken after iteration %d, outside scale %d's "
-                          "iterations %d-%d; resume with the run's own --scale-iterations"
-                          % (ckpt.path, ckpt.iteration, index + 1, stage.first, stage.end - 1))
+        raise OptionError(
+            "--resume: %s was taken after iteration %d, outside scale %d's "
+            "iterations %d-%d; resume with the run's own --scale-iterations"
+            % (ckpt.path, ckpt.iteration, index + 1, stage.first, stage.end - 1)
+        )
     return index, ckpt
 
 
@@ -227,8 +266,9 @@ def _stage_saver(opts, stage, sess, log, lines):
         from .checkpoint import save as save_checkpoint
 
         lines.flush()
-        save_checkpoint(opts.output_dir, sess, done, opts, getattr(log, "rows", ()),
-                        scale=stage.index)
+        save_checkpoint(
+            opts.output_dir, sess, done, opts, getattr(log, "rows", ()), scale=stage.index
+        )
         return opts.output_dir
 
     return save_state
@@ -283,9 +323,15 @@ def run_scales(opts, job):
             log.rows = [row for row in ckpt.cost_rows if row[0] < ckpt.iteration]
             continue
         job._say(opts, describe_stage(stage, len(stages)))
-        stage_opts = dataclasses.replace(opts, width=stage.width, height=stage.height,
-                                         iterations=stage.end, scales=[1.0], scale_iterations=None,
-                                         resume=opts.resume if resume_here else None)
+        stage_opts = dataclasses.replace(
+            opts,
+            width=stage.width,
+            height=stage.height,
+            iterations=stage.end,
+            scales=[1.0],
+            scale_iterations=None,
+            resume=opts.resume if resume_here else None,
+        )
         prepared = full if last else _stage_images(job, opts, stage, weights)
         graph_tf = tf.Graph()
         with graph_tf.as_default():
@@ -306,24 +352,39 @@ def run_scales(opts, job):
                     start_image = job.initial_image(stage_opts, prepared)
                 lines = _stage_lines(job, stage_opts, graph, sess, log, progress, opts, last)
                 saver = _stage_saver(opts, stage, sess, log, lines)
-                with save_on_interrupt(opts, sess, graph,
-                                       None if saver is None else (lambda w: saver(w.done)),
-                                       on_error=lambda: job._stop_reporting(lines, progress)):
-                    image = job.optimize(stage_opts, graph, sess, start_image, log,
-                                         progress=_StageProgress(progress), lines=lines,
-                                         start=stage.first, save_state=saver)
+                with save_on_interrupt(
+                    opts,
+                    sess,
+                    graph,
+                    None if saver is None else (lambda w, saver=saver: saver(w.done)),
+                    on_error=lambda lines=lines: job._stop_reporting(lines, progress),
+                ):
+                    image = job.optimize(
+                        stage_opts,
+                        graph,
+                        sess,
+                        start_image,
+                        log,
+                        progress=_StageProgress(progress),
+                        lines=lines,
+                        start=stage.first,
+                        save_state=saver,
+                    )
         del graph, graph_tf, sess, prepared, lines
     progress.close()
-    job.save_result(opts, _Extra(full.content_rgb),
-                    os.path.join(opts.output_dir, "generated_image.jpg"), image)
+    job.save_result(
+        opts, _Extra(full.content_rgb), os.path.join(opts.output_dir, "generated_image.jpg"), image
+    )
     result = to_uint8(image)
     if opts.preserve_colors:
         from .colors import preserve_colors
 
         result = preserve_colors(full.content_rgb, result)
     write_reports(opts, full.content_rgb, full.style_rgbs, result, log.rows, weights=weights)
-    job._say(opts, "Done in %.1f s: %s" % (time.time() - started,
-                                           os.path.join(opts.output_dir, "generated_image.jpg")),
-             "Also written there: costs.csv, costs.png, summary.png, progress.gif")
+    job._say(
+        opts,
+        "Done in %.1f s: %s"
+        % (time.time() - started, os.path.join(opts.output_dir, "generated_image.jpg")),
+        "Also written there: costs.csv, costs.png, summary.png, progress.gif",
+    )
     return result
-

@@ -21,7 +21,6 @@ output's size (w = 1, equal sizes) T^[l] is the course's G^(S) exactly.
 import numpy as np
 
 from .._tf import tf
-
 from ..errors import OptionError
 
 tf1 = tf.compat.v1
@@ -40,10 +39,14 @@ def check_layers(model, content_layer, style_layers):
         problems.append("content layer '%s'" % content_layer)
     unknown = [name for name, _ in style_layers if name not in model or name == "input"]
     if unknown:
-        problems.append("style layer%s %s" % ("s" if len(unknown) > 1 else "",
-                                              ", ".join("'%s'" % n for n in unknown)))
+        problems.append(
+            "style layer%s %s"
+            % ("s" if len(unknown) > 1 else "", ", ".join("'%s'" % n for n in unknown))
+        )
     if problems:
-        raise OptionError("unknown %s; valid layers: %s" % (" and ".join(problems), ", ".join(valid)))
+        raise OptionError(
+            "unknown %s; valid layers: %s" % (" and ".join(problems), ", ".join(valid))
+        )
     if not style_layers:
         raise OptionError("no style layers given; valid layers: %s" % ", ".join(valid))
 
@@ -53,13 +56,16 @@ def blend_weights(count, weights=None):
     if weights is None:
         return [1.0 / count] * count
     if len(weights) != count:
-        raise OptionError("%d style blend weights given for %d style images"
-                       % (len(weights), count))
+        raise OptionError(
+            "%d style blend weights given for %d style images" % (len(weights), count)
+        )
     weights = [float(w) for w in weights]
     total = sum(weights)
     if not all(np.isfinite(w) and w >= 0 for w in weights) or total <= 0:
-        raise OptionError("style blend weights must be 0 or more with a positive sum, not %s"
-                       % ",".join(str(w) for w in weights))
+        raise OptionError(
+            "style blend weights must be 0 or more with a positive sum, not %s"
+            % ",".join(str(w) for w in weights)
+        )
     return [w / total for w in weights]
 
 
@@ -76,8 +82,9 @@ def uses_targets(opts):
     return len(opts.style) > 1 or opts.style_blend_weights is not None or opts.style_scale != 1.0
 
 
-def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="avg",
-                 session_config=None):
+def gram_targets(
+    weights, style_images, layer_names, blend, out_sizes, pooling="avg", session_config=None
+):
     """Target Gram matrices T^[l] (float64, (n_C, n_C)) for each of ``layer_names``.
 
     style_images -- normalised style images (1, h, w, 3), all of the same size
@@ -94,8 +101,14 @@ def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="
     graph = tf.Graph()
     with graph.as_default():
         image_in = tf1.placeholder(tf.float32, (1, h, w, 3), name="style_image")
-        model = build_vgg(weights, height=h, width=w, pooling=pooling, input_variable=image_in,
-                          weights_as="variable")
+        model = build_vgg(
+            weights,
+            height=h,
+            width=w,
+            pooling=pooling,
+            input_variable=image_in,
+            weights_as="variable",
+        )
         with tf1.Session(graph=graph, config=session_config) as sess:
             initialize_weights(sess)
             for image, w_k in zip(style_images, blend):
@@ -104,7 +117,9 @@ def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="
                     a = acts[name].astype(np.float64)
                     _, n_H, n_W, n_C = a.shape
                     A = a.reshape(n_H * n_W, n_C).T
-                    targets[name] = targets[name] + w_k * (A @ A.T) * (out_sizes[name] / (n_H * n_W))
+                    targets[name] = targets[name] + w_k * (A @ A.T) * (
+                        out_sizes[name] / (n_H * n_W)
+                    )
     return targets
 
 

@@ -16,14 +16,35 @@ This module re-exports the public names of ``model``, ``places``, ``matconvnet``
 so ``nst_course.weights.find_weights`` and friends work as before the split.
 """
 
+from .lookup import (  # noqa: F401
+    _format_for,
+    find_weights,
+    load_weights,
+    not_found_message,
+    untrained_warning,
+    weights_for_run,
+)
+from .matconvnet import (  # noqa: F401
+    HDF5_MAGIC,
+    MAT5_MAGIC,
+    MAT73_MAGIC,
+    ZIP_MAGIC,
+    _struct_field,
+    _text,
+    check_file,
+    check_mat_complete,
+    detect_format,
+    read_matconvnet,
+    weights_from_mat,
+)
 from .model import (  # noqa: F401
-    ENV_VAR,
+    DEFAULT_FILE,
     DEFAULT_NAME,
     DOWNLOAD_COMMAND,
-    KnownFile,
+    ENV_VAR,
     KNOWN_FILES,
-    DEFAULT_FILE,
     LAYOUTS,
+    KnownFile,
     VGGLayer,
     VGGWeights,
     expected_names,
@@ -33,25 +54,4 @@ from .places import (  # noqa: F401
     cache_dir,
     default_locations,
     searched_places,
-)
-from .matconvnet import (  # noqa: F401
-    MAT5_MAGIC,
-    MAT73_MAGIC,
-    HDF5_MAGIC,
-    ZIP_MAGIC,
-    check_file,
-    detect_format,
-    check_mat_complete,
-    read_matconvnet,
-    weights_from_mat,
-    _text,
-    _struct_field,
-)
-from .lookup import (  # noqa: F401
-    find_weights,
-    not_found_message,
-    untrained_warning,
-    weights_for_run,
-    load_weights,
-    _format_for,
 )

@@ -121,17 +121,20 @@ def _load_arrays(path):
                     arrays[name] = npz[name]
                 continue
             start = info.header_offset
-            if mm[start:start + 4] != b"PK\x03\x04":
+            if mm[start : start + 4] != b"PK\x03\x04":
                 raise ValueError("bad local header for %s" % info.filename)
-            name_len, extra_len = struct.unpack("<HH", mm[start + 26:start + 30])
+            name_len, extra_len = struct.unpack("<HH", mm[start + 26 : start + 30])
             start += 30 + name_len + extra_len
-            data = memoryview(mm)[start:start + info.file_size]
+            data = memoryview(mm)[start : start + info.file_size]
             if zlib.crc32(data) != info.CRC:
                 raise ValueError("CRC-32 of %s does not match" % info.filename)
             head = io.BytesIO(data[:65600].tobytes())
             version = np.lib.format.read_magic(head)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(head)
             if dtype.hasobject:
                 raise ValueError("%s holds Python objects" % info.filename)
@@ -150,8 +153,9 @@ def read_cache(path, stamp=None):
     try:
         npz = _load_arrays(path)
         if "format" not in npz or str(npz["format"]) != FORMAT:
-            raise WeightsError("%s is an .npz file but not an nst-course weights cache (%s)"
-                               % (path, FORMAT))
+            raise WeightsError(
+                "%s is an .npz file but not an nst-course weights cache (%s)" % (path, FORMAT)
+            )
         meta = {
             "source": str(npz["source"]),
             "source_size": int(npz["source_size"]),
@@ -159,8 +163,11 @@ def read_cache(path, stamp=None):
             "source_layout": str(npz["layout"]),
             "cache": path,
         }
-        if stamp is not None and (meta["source"], meta["source_size"],
-                                  meta["source_mtime_ns"]) != tuple(stamp):
+        if stamp is not None and (
+            meta["source"],
+            meta["source_size"],
+            meta["source_mtime_ns"],
+        ) != tuple(stamp):
             return None
         layers = []
         for name, kind in zip(npz["names"].tolist(), npz["types"].tolist()):
@@ -172,8 +179,10 @@ def read_cache(path, stamp=None):
         raise
     except (OSError, ValueError, KeyError, EOFError, struct.error, zipfile.BadZipFile) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WeightsError("cannot read the weights cache %s (%s); delete it and load the .mat "
-                           "again" % (path, reason)) from None
+        raise WeightsError(
+            "cannot read the weights cache %s (%s); delete it and load the .mat "
+            "again" % (path, reason)
+        ) from None
     return validate(VGGWeights(layers, layout="cache", source=path, meta=meta))
 
 
@@ -189,13 +198,20 @@ def load_with_cache(source):
         except WeightsError:
             cached = None  # unreadable cache: rebuild it
         if cached is not None:
-            return VGGWeights(cached.layers, layout=cached.meta["source_layout"], source=source,
-                              meta={"cache": cpath})
+            return VGGWeights(
+                cached.layers,
+                layout=cached.meta["source_layout"],
+                source=source,
+                meta={"cache": cpath},
+            )
     weights = validate(read_matconvnet(source, keep_fc=False))
     try:
         write_cache(weights, cpath, stamp)
         weights.meta["cache"] = cpath
     except OSError as exc:
-        print("nst-course: warning: could not write the weights cache %s (%s); loading works, "
-              "only slower" % (cpath, exc), file=sys.stderr)
+        print(
+            "nst-course: warning: could not write the weights cache %s (%s); loading works, "
+            "only slower" % (cpath, exc),
+            file=sys.stderr,
+        )
     return weights

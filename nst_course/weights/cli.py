@@ -18,38 +18,61 @@ def add_parsers(sub, formatter_class):
     from .download import default_dest
 
     p = sub.add_parser(
-        "download", help="fetch the VGG-19 weights and check their SHA-256",
+        "download",
+        help="fetch the VGG-19 weights and check their SHA-256",
         formatter_class=formatter_class,
         description="Download %s (about 510 MB) with a progress bar, resuming an interrupted "
-        "transfer, and keep it only when its SHA-256 matches." % DEFAULT_FILE.name)
+        "transfer, and keep it only when its SHA-256 matches." % DEFAULT_FILE.name,
+    )
     p.add_argument("--url", default=DEFAULT_FILE.url, help="where to fetch the file from")
-    p.add_argument("--dest", default=argparse.SUPPRESS, metavar="PATH",
-                   help="where to save it (a file or a directory); default: %s"
-                   % default_dest(DEFAULT_FILE.url).replace(os.path.expanduser("~"), "~"))
-    p.add_argument("--sha256", default=DEFAULT_FILE.sha256, metavar="HEX|none",
-                   help="expected SHA-256 ('none' skips the check)")
+    p.add_argument(
+        "--dest",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="where to save it (a file or a directory); default: %s"
+        % default_dest(DEFAULT_FILE.url).replace(os.path.expanduser("~"), "~"),
+    )
+    p.add_argument(
+        "--sha256",
+        default=DEFAULT_FILE.sha256,
+        metavar="HEX|none",
+        help="expected SHA-256 ('none' skips the check)",
+    )
     p.add_argument("--retries", type=int, default=3, help="resume a cut transfer this many times")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_download)
 
     p = sub.add_parser(
-        "verify", help="check a weights file", formatter_class=formatter_class,
+        "verify",
+        help="check a weights file",
+        formatter_class=formatter_class,
         description="Name the layout of a weights file (MatConvNet current/older, Keras h5, "
         "nst-course cache), check the layers the network needs and, for a file of the published "
-        "size, its checksum. Exit status 0: usable; 1: not.")
-    p.add_argument("path", nargs="?", default=None,
-                   help="the file, or 'random' (default: the lookup order: $NST_VGG_MODEL, "
-                   "./pretrained-model/, the user cache)")
-    p.add_argument("--checksum", action="store_true",
-                   help="compute the checksums whatever the file's size")
+        "size, its checksum. Exit status 0: usable; 1: not.",
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        help="the file, or 'random' (default: the lookup order: $NST_VGG_MODEL, "
+        "./pretrained-model/, the user cache)",
+    )
+    p.add_argument(
+        "--checksum", action="store_true", help="compute the checksums whatever the file's size"
+    )
     p.set_defaults(handler=cmd_verify)
 
 
 def cmd_download(args):
     from .download import download
 
-    path = download(url=args.url, dest=getattr(args, "dest", None), sha256=args.sha256, retries=args.retries,
-                    progress=not args.no_progress)
+    path = download(
+        url=args.url,
+        dest=getattr(args, "dest", None),
+        sha256=args.sha256,
+        retries=args.retries,
+        progress=not args.no_progress,
+    )
     print(path)
     return 0
 
@@ -62,16 +85,24 @@ def checksum_status(path, force=False):
     size = os.path.getsize(path)
     known_sizes = {k.size for k in KNOWN_FILES if k.size}
     if size not in known_sizes and not force:
-        return None, "not checked (%d bytes, not the published %s's %d; --checksum checks anyway)" % (
-            size, DEFAULT_FILE.name, DEFAULT_FILE.size)
+        return (
+            None,
+            "not checked (%d bytes, not the published %s's %d; --checksum checks anyway)"
+            % (size, DEFAULT_FILE.name, DEFAULT_FILE.size),
+        )
     sha, md5 = file_digests(path)
     for known in KNOWN_FILES:
         if (known.sha256 and sha == known.sha256) or (known.md5 and md5 == known.md5):
             return True, "%s matches the published %s (%s)" % (
-                "SHA-256" if known.sha256 == sha else "MD5", known.name, known.layout)
+                "SHA-256" if known.sha256 == sha else "MD5",
+                known.name,
+                known.layout,
+            )
     if size in known_sizes:
-        return False, ("SHA-256 %s differs from the published file of this size; the file is corrupt: "
-                       "run `%s`" % (sha, DOWNLOAD_COMMAND))
+        return False, (
+            "SHA-256 %s differs from the published file of this size; the file is corrupt: "
+            "run `%s`" % (sha, DOWNLOAD_COMMAND)
+        )
     return None, "SHA-256 %s matches no published file (fine for a file made elsewhere)" % sha
 
 
@@ -120,11 +151,16 @@ def verify(path=None, checksum=False, say=print):
     if weights.layout == "cache":
         meta = weights.meta
         fresh = _cache_is_current(meta)
-        layout += " of %s (%s; %s)" % (meta["source"], LAYOUTS.get(meta["source_layout"], "?"),
-                                        "current" if fresh else "the source has changed or gone since")
+        layout += " of %s (%s; %s)" % (
+            meta["source"],
+            LAYOUTS.get(meta["source_layout"], "?"),
+            "current" if fresh else "the source has changed or gone since",
+        )
     say("layout:   %s" % layout)
-    say("network:  VGG-%d, %d conv layers to pool5 checked (names, kernel shapes, finite values)"
-        % (weights.depth(), _convs(weights)))
+    say(
+        "network:  VGG-%d, %d conv layers to pool5 checked (names, kernel shapes, finite values)"
+        % (weights.depth(), _convs(weights))
+    )
     if kind in ("mat", "h5"):
         verdict, text = checksum_status(path, force=checksum)
         say("checksum: %s" % text)

@@ -16,7 +16,6 @@ import hashlib
 import http.client
 import os
 import re
-import socket
 import sys
 import time
 import urllib.error
@@ -77,8 +76,16 @@ class Progress:
         self.total, self.initial, self.done = total, initial, initial
         self.start = time.monotonic()
         self.last_step = self._step(initial)
-        self.bar = _progress.bar(total, self.out, tty=tty, initial=initial, unit="B",
-                                 unit_scale=True, unit_divisor=1000, desc="download")
+        self.bar = _progress.bar(
+            total,
+            self.out,
+            tty=tty,
+            initial=initial,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1000,
+            desc="download",
+        )
         self.tty = self.bar is not None
 
     def _step(self, done):
@@ -94,8 +101,15 @@ class Progress:
             eta = (self.total - self.done) / rate if rate > 0 else 0
             fill = int(round(frac * self.WIDTH))
             return "%5.1f%% [%s%s] %s / %s  %.1f MB/s  ETA %d:%02d" % (
-                100 * frac, "#" * fill, "." * (self.WIDTH - fill), _human(self.done),
-                _human(self.total), rate / 1e6, eta // 60, eta % 60)
+                100 * frac,
+                "#" * fill,
+                "." * (self.WIDTH - fill),
+                _human(self.done),
+                _human(self.total),
+                rate / 1e6,
+                eta // 60,
+                eta % 60,
+            )
         return "%s  %.1f MB/s" % (_human(self.done), rate / 1e6)
 
     def update(self, done):
@@ -141,13 +155,20 @@ def _fetch(url, part, out, timeout, chunk, progress):
         if exc.code == 416 and have:  # nothing left to send: the .part file is complete
             return
         kept = " (the %d bytes fetched so far stay in %s)" % (have, part) if have else ""
-        raise DownloadError("download of %s failed: HTTP %d %s; check the URL (--url)%s"
-                            % (url, exc.code, exc.reason, kept)) from None
+        raise DownloadError(
+            "download of %s failed: HTTP %d %s; check the URL (--url)%s"
+            % (url, exc.code, exc.reason, kept)
+        ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
-        kept = "; the %d bytes fetched so far stay in %s, run again to resume" % (have, part) if have else ""
-        raise DownloadError("cannot connect to %s (%s); check the network or --url%s"
-                            % (url, reason, kept)) from None
+        kept = (
+            "; the %d bytes fetched so far stay in %s, run again to resume" % (have, part)
+            if have
+            else ""
+        )
+        raise DownloadError(
+            "cannot connect to %s (%s); check the network or --url%s" % (url, reason, kept)
+        ) from None
     with response:
         mode = "ab"
         if have and response.status == 206:
@@ -165,7 +186,7 @@ def _fetch(url, part, out, timeout, chunk, progress):
             while True:
                 try:
                     data = response.read(chunk)
-                except (http.client.HTTPException, OSError, socket.timeout) as exc:
+                except (TimeoutError, http.client.HTTPException, OSError) as exc:
                     raise _Interrupted(str(exc) or type(exc).__name__) from None
                 if not data:
                     break
@@ -181,8 +202,16 @@ def _fetch(url, part, out, timeout, chunk, progress):
         raise _Interrupted("connection closed at %d of %d bytes" % (have, total))
 
 
-def download(url=None, dest=None, sha256=DEFAULT_FILE.sha256, retries=3, progress=True,
-             out=None, timeout=60, chunk=CHUNK):
+def download(
+    url=None,
+    dest=None,
+    sha256=DEFAULT_FILE.sha256,
+    retries=3,
+    progress=True,
+    out=None,
+    timeout=60,
+    chunk=CHUNK,
+):
     """Download ``url`` (default: the MatConvNet VGG-19 file) to ``dest`` and verify it.
 
     Arguments:
@@ -221,15 +250,20 @@ def download(url=None, dest=None, sha256=DEFAULT_FILE.sha256, retries=3, progres
             if attempt == retries:
                 raise DownloadError(
                     "download of %s stopped (%s); the %d bytes fetched are kept in %s: run the "
-                    "same command again to resume" % (url, exc, have, part)) from None
-            print("transfer interrupted (%s); resuming from byte %d (retry %d of %d)"
-                  % (exc, have, attempt + 1, retries), file=out)
+                    "same command again to resume" % (url, exc, have, part)
+                ) from None
+            print(
+                "transfer interrupted (%s); resuming from byte %d (retry %d of %d)"
+                % (exc, have, attempt + 1, retries),
+                file=out,
+            )
     digest = file_digests(part)[0]
     if expected and digest != expected:
         os.remove(part)
         raise DownloadError(
             "checksum mismatch for %s: SHA-256 %s, expected %s; the bad file was deleted, "
-            "nothing was saved to %s" % (url, digest, expected, dest))
+            "nothing was saved to %s" % (url, digest, expected, dest)
+        )
     os.replace(part, dest)
     if expected:
         print("SHA-256 verified; saved %s" % dest, file=out)

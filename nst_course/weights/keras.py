@@ -42,35 +42,46 @@ def _open(path):
     try:
         import h5py
     except ImportError:
-        raise WeightsError("reading the Keras weights %s needs h5py: pip install h5py" % path) from None
+        raise WeightsError(
+            "reading the Keras weights %s needs h5py: pip install h5py" % path
+        ) from None
     try:
         return h5py.File(path, "r")
     except OSError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WeightsError("cannot read %s as an HDF5 file (%s); is it truncated? download it again"
-                           % (path, reason)) from None
+        raise WeightsError(
+            "cannot read %s as an HDF5 file (%s); is it truncated? download it again"
+            % (path, reason)
+        ) from None
 
 
 def _kernel_and_bias(group, where):
     """The (kernel, bias) datasets of a Keras layer group."""
     import h5py
 
-    names = [n.decode() if isinstance(n, bytes) else str(n)
-             for n in np.asarray(group.attrs.get("weight_names", [])).reshape(-1)]
+    names = [
+        n.decode() if isinstance(n, bytes) else str(n)
+        for n in np.asarray(group.attrs.get("weight_names", [])).reshape(-1)
+    ]
     if names:
         missing = [n for n in names if n not in group]
         if missing:
-            raise WeightsError("%s: weight_names lists %s, which is not in the file" % (where, missing[0]))
+            raise WeightsError(
+                "%s: weight_names lists %s, which is not in the file" % (where, missing[0])
+            )
         datasets = [group[n] for n in names]
     else:
         datasets = []
-        group.visititems(lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
+        group.visititems(
+            lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None
+        )
     kernels = [d for d in datasets if d.ndim == 4]
     biases = [d for d in datasets if d.ndim == 1]
     if len(kernels) != 1 or len(biases) != 1:
         raise WeightsError(
             "%s holds %s; expected one 4-D kernel and one 1-D bias"
-            % (where, ", ".join("%s %s" % (d.name, d.shape) for d in datasets) or "no datasets"))
+            % (where, ", ".join("%s %s" % (d.name, d.shape) for d in datasets) or "no datasets")
+        )
     return kernels[0], biases[0]
 
 
@@ -90,7 +101,8 @@ def read_keras_h5(path, bgr_to_rgb=True):
         if "block1_conv1" not in root:
             raise WeightsError(
                 "%s has no group 'block1_conv1' (found: %s); not Keras VGG weights like %s"
-                % (path, ", ".join(groups[:8]) or "nothing", FILE_NAME))
+                % (path, ", ".join(groups[:8]) or "nothing", FILE_NAME)
+            )
         vgg16 = "block5_conv4" not in root and "block3_conv4" not in root and "block5_conv3" in root
         names = conv_part(VGG16_LAYERS if vgg16 else VGG19_LAYERS)
         layers = []
@@ -100,8 +112,10 @@ def read_keras_h5(path, bgr_to_rgb=True):
                 continue
             group_name = keras_name(name)
             if group_name not in root:
-                raise WeightsError("%s has no group '%s' (the Keras name of %s); not complete Keras "
-                                   "VGG-%d weights" % (path, group_name, name, 16 if vgg16 else 19))
+                raise WeightsError(
+                    "%s has no group '%s' (the Keras name of %s); not complete Keras "
+                    "VGG-%d weights" % (path, group_name, name, 16 if vgg16 else 19)
+                )
             where = "%s: group '%s'" % (path, group_name)
             try:
                 k_set, b_set = _kernel_and_bias(root[group_name], where)
@@ -111,8 +125,10 @@ def read_keras_h5(path, bgr_to_rgb=True):
                 raise
             except (OSError, ValueError, TypeError, KeyError) as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise WeightsError("%s cannot be read (%s); is the file truncated? download it again"
-                                   % (where, reason)) from None
+                raise WeightsError(
+                    "%s cannot be read (%s); is the file truncated? download it again"
+                    % (where, reason)
+                ) from None
             layers.append(VGGLayer(name, "conv", kernel, bias))
     if bgr_to_rgb and layers[0].kernel.ndim == 4:
         layers[0].kernel = np.ascontiguousarray(layers[0].kernel[:, :, ::-1, :])

@@ -34,6 +34,7 @@ from .matconvnet import HDF5_MAGIC, MAT73_MAGIC, detect_format, read_matconvnet
 from .model import DOWNLOAD_COMMAND, ENV_VAR, VGGWeights, validate
 from .places import default_locations, searched_places
 
+
 def find_weights(path=None):
     """The weights to use, by the lookup order; None when there are none.
 
@@ -64,21 +65,25 @@ def find_weights(path=None):
 
 def not_found_message():
     return "no VGG weights found (searched %s); get them with `%s` or pass a path" % (
-        searched_places(), DOWNLOAD_COMMAND)
+        searched_places(),
+        DOWNLOAD_COMMAND,
+    )
 
 
 def untrained_warning():
     """The lines printed when the main job falls back to the untrained network."""
     bar = "!" * 78
-    return "\n".join([
-        bar,
-        "WARNING: no pretrained VGG-19 weights found (searched %s)." % searched_places(),
-        "WARNING: using an UNTRAINED network (random He-scaled weights). It still carries the",
-        "WARNING: style's palette and fine texture onto the content, but the result is weaker.",
-        "WARNING: get the real weights (510 MB) with:   %s" % DOWNLOAD_COMMAND,
-        "WARNING: or pass --require-pretrained to make this an error.",
-        bar,
-    ])
+    return "\n".join(
+        [
+            bar,
+            "WARNING: no pretrained VGG-19 weights found (searched %s)." % searched_places(),
+            "WARNING: using an UNTRAINED network (random He-scaled weights). It still carries the",
+            "WARNING: style's palette and fine texture onto the content, but the result is weaker.",
+            "WARNING: get the real weights (510 MB) with:   %s" % DOWNLOAD_COMMAND,
+            "WARNING: or pass --require-pretrained to make this an error.",
+            bar,
+        ]
+    )
 
 
 def weights_for_run(source=None, require_pretrained=False, warn=None):
@@ -93,8 +98,9 @@ def weights_for_run(source=None, require_pretrained=False, warn=None):
         raise WeightsError("--weights random contradicts --require-pretrained; drop one of them")
     found = find_weights(source)
     if found == "random" and require_pretrained:
-        raise WeightsError("$%s=random contradicts --require-pretrained; unset it or drop the flag"
-                           % ENV_VAR)
+        raise WeightsError(
+            "$%s=random contradicts --require-pretrained; unset it or drop the flag" % ENV_VAR
+        )
     if found is None:
         if require_pretrained:
             raise WeightsError(not_found_message())

@@ -9,7 +9,6 @@ import numpy as np
 from ..errors import WeightsError
 from .model import DOWNLOAD_COMMAND, VGGLayer, VGGWeights
 
-
 MAT5_MAGIC = b"MATLAB 5.0 MAT-file"
 MAT73_MAGIC = b"MATLAB 7.3 MAT-file"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -19,8 +18,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 def check_file(path):
     """Raise :class:`WeightsError` unless ``path`` is an existing, non-empty regular file."""
     if not os.path.exists(path):
-        raise WeightsError("weights file not found: %s; run `%s` or give the right path"
-                           % (path, DOWNLOAD_COMMAND))
+        raise WeightsError(
+            "weights file not found: %s; run `%s` or give the right path" % (path, DOWNLOAD_COMMAND)
+        )
     if os.path.isdir(path):
         raise WeightsError("weights path is a directory, not a file: %s" % path)
     if os.path.getsize(path) == 0:
@@ -37,7 +37,8 @@ def detect_format(path):
     if head.startswith(MAT73_MAGIC):
         raise WeightsError(
             "%s is a MATLAB v7.3 (HDF5) file; MatConvNet weights are v5 files: use the published "
-            "file or save it with -v7" % path)
+            "file or save it with -v7" % path
+        )
     if head.startswith(MAT5_MAGIC):
         return "mat"
     if head.startswith(HDF5_MAGIC) or head[512:520] == HDF5_MAGIC:
@@ -46,7 +47,8 @@ def detect_format(path):
         return "npz"
     raise WeightsError(
         "%s is not a VGG weights file (expected a MatConvNet .mat, a Keras .h5 or an .npz cache; "
-        "it starts with %r)" % (path, head[:16]))
+        "it starts with %r)" % (path, head[:16])
+    )
 
 
 def check_mat_complete(path):
@@ -56,8 +58,10 @@ def check_mat_complete(path):
     with open(path, "rb") as fh:
         header = fh.read(128)
         if len(header) < 128:
-            raise WeightsError("%s is truncated (%d bytes, shorter than a .mat header); download "
-                               "it again" % (path, size))
+            raise WeightsError(
+                "%s is truncated (%d bytes, shorter than a .mat header); download "
+                "it again" % (path, size)
+            )
         endian = "<" if header[126:128] == b"IM" else ">"
         pos = 128
         while pos < size:
@@ -75,7 +79,8 @@ def check_mat_complete(path):
             if pos + 8 + nbytes > size:
                 raise WeightsError(
                     "%s is truncated: an element at byte %d needs %d bytes, the file ends at %d; "
-                    "download it again" % (path, pos, 8 + nbytes, size))
+                    "download it again" % (path, pos, 8 + nbytes, size)
+                )
             pos += step
 
 
@@ -143,7 +148,9 @@ def weights_from_mat(mat, source="<mat>", keep_fc=True):
                 kernel = np.asarray(wb[0], dtype=np.float32)
                 bias = np.asarray(wb[1], dtype=np.float32).reshape(-1)
             except (TypeError, ValueError):
-                raise WeightsError("%s (%s): kernel or bias is not numeric" % (where, name)) from None
+                raise WeightsError(
+                    "%s (%s): kernel or bias is not numeric" % (where, name)
+                ) from None
         layers.append(VGGLayer(name, kind, kernel, bias))
         if not keep_fc and name == "pool5":
             break
@@ -163,4 +170,3 @@ def _struct_field(struct_, name, where):
     if name not in names:
         raise WeightsError("%s has no field '%s' (fields: %s)" % (where, name, ", ".join(names)))
     return struct_[name]
-

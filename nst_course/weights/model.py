@@ -27,16 +27,26 @@ DOWNLOAD_COMMAND = "nst-course weights download"
 KnownFile = namedtuple("KnownFile", "name layout url size sha256 md5")
 
 KNOWN_FILES = (
-    KnownFile(DEFAULT_NAME, "matconvnet-current",
-              "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat",
-              534904783, "abdb57167f82a2a1fbab1e1c16ad9373411883f262a1a37ee5db2e6fb0044695",
-              "106118b7cf60435e6d8e04f6a6dc3657"),
-    KnownFile(DEFAULT_NAME, "matconvnet-older", None, None, None,
-              "8ee3263992981a1d26e73b3ca028a123"),
-    KnownFile("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", "keras-h5",
-              "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
-              "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-              None, None, "253f8cb515780f3b799900260a226db6"),
+    KnownFile(
+        DEFAULT_NAME,
+        "matconvnet-current",
+        "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat",
+        534904783,
+        "abdb57167f82a2a1fbab1e1c16ad9373411883f262a1a37ee5db2e6fb0044695",
+        "106118b7cf60435e6d8e04f6a6dc3657",
+    ),
+    KnownFile(
+        DEFAULT_NAME, "matconvnet-older", None, None, None, "8ee3263992981a1d26e73b3ca028a123"
+    ),
+    KnownFile(
+        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "keras-h5",
+        "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
+        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        None,
+        None,
+        "253f8cb515780f3b799900260a226db6",
+    ),
 )
 #: The file ``nst-course weights download`` fetches by default.
 DEFAULT_FILE = KNOWN_FILES[0]
@@ -135,9 +145,10 @@ def validate(weights):
                 % (src, layer.name, None if layer.bias is None else layer.bias.shape, k.shape[3])
             )
         # a float64 sum is finite exactly when every value is (no float32 value can overflow it)
-        if not (np.isfinite(np.add.reduce(k, axis=None, dtype=np.float64))
-                and np.isfinite(np.add.reduce(layer.bias, axis=None, dtype=np.float64))):
+        if not (
+            np.isfinite(np.add.reduce(k, axis=None, dtype=np.float64))
+            and np.isfinite(np.add.reduce(layer.bias, axis=None, dtype=np.float64))
+        ):
             raise WeightsError("%s: layer '%s' contains NaN or Inf values" % (src, layer.name))
         in_channels = k.shape[3]
     return weights
-

@@ -6,7 +6,6 @@ import os
 from .model import DEFAULT_NAME, ENV_VAR
 
 
-
 def cache_dir():
     """The per-user cache directory: ``$XDG_CACHE_HOME/nst-course`` (when XDG_CACHE_HOME is an
     absolute path, as the XDG spec asks), else ``~/.cache/nst-course``. Not created here."""

@@ -40,12 +40,16 @@ def random_vgg_weights(depth=19, channels=TRUE_CHANNELS, seed=0, include_fc=True
                 continue
             k, out = {"fc6": (7, channels[5]), "fc7": (1, channels[5]), "fc8": (1, 1000)}[name]
         std = np.sqrt(2.0 / (k * k * in_ch))
-        kernel = (rng.standard_normal((k, k, in_ch, out), dtype=np.float32) * std).astype(np.float32)
+        kernel = (rng.standard_normal((k, k, in_ch, out), dtype=np.float32) * std).astype(
+            np.float32
+        )
         bias = (rng.standard_normal(out, dtype=np.float32) * bias_std).astype(np.float32)
         layers.append(VGGLayer(name, kind, kernel, bias))
         in_ch = out
     if not include_fc:
-        layers = [layer for layer in layers if not layer.name.startswith(("fc", "relu6", "relu7", "prob"))]
+        layers = [
+            layer for layer in layers if not layer.name.startswith(("fc", "relu6", "relu7", "prob"))
+        ]
     return VGGWeights(layers, layout="random", source="random(seed=%d)" % seed)
 
 
@@ -71,18 +75,35 @@ def _layer_struct(layer, layout):
         k = layer.kernel.shape
         if layout == "current":
             bias = layer.bias.reshape(-1, 1)  # (out, 1)
-            fields = [("name", name), ("type", kind), ("weights", _cell(layer.kernel, bias)),
-                      ("size", np.array([k], dtype=float)), ("pad", np.zeros((1, 4))),
-                      ("stride", np.ones((1, 2))), ("precious", np.zeros((1, 1))),
-                      ("dilate", np.ones((1, 1))), ("opts", np.empty((0, 0), dtype=object))]
+            fields = [
+                ("name", name),
+                ("type", kind),
+                ("weights", _cell(layer.kernel, bias)),
+                ("size", np.array([k], dtype=float)),
+                ("pad", np.zeros((1, 4))),
+                ("stride", np.ones((1, 2))),
+                ("precious", np.zeros((1, 1))),
+                ("dilate", np.ones((1, 1))),
+                ("opts", np.empty((0, 0), dtype=object)),
+            ]
         else:
             bias = layer.bias.reshape(1, -1)  # (1, out) in the older files
-            fields = [("weights", _cell(layer.kernel, bias)), ("pad", np.zeros((1, 4))),
-                      ("type", kind), ("name", name), ("stride", np.ones((1, 2)))]
+            fields = [
+                ("weights", _cell(layer.kernel, bias)),
+                ("pad", np.zeros((1, 4))),
+                ("type", kind),
+                ("name", name),
+                ("stride", np.ones((1, 2))),
+            ]
     elif layer.type == "pool":
-        fields = [("name", name), ("type", kind), ("method", np.array(["max"])),
-                  ("pool", np.array([[2.0, 2.0]])), ("stride", np.array([[2.0, 2.0]])),
-                  ("pad", np.zeros((1, 4)))]
+        fields = [
+            ("name", name),
+            ("type", kind),
+            ("method", np.array(["max"])),
+            ("pool", np.array([[2.0, 2.0]])),
+            ("stride", np.array([[2.0, 2.0]])),
+            ("pad", np.zeros((1, 4))),
+        ]
         if layout == "older":
             fields = fields[2:] + fields[:2]
     elif layer.type == "relu":
@@ -106,18 +127,33 @@ def write_matconvnet(path, weights, layout="current", do_compression=False):
     layers = _cell(*[_layer_struct(layer, layout) for layer in weights.layers])
     mean = np.array([123.68, 116.779, 103.939])
     if layout == "current":
-        normalization = _struct([("averageImage", mean.reshape(3, 1)),
-                                 ("imageSize", np.array([[224.0, 224.0, 3.0]])),
-                                 ("interpolation", np.array(["bilinear"]))])
-        meta = _struct([("inputs", _struct([("name", np.array(["input"]))])),
-                        ("classes", _struct([("name", _cell("n01440764")),
-                                             ("description", _cell("tench"))])),
-                        ("normalization", normalization)])
+        normalization = _struct(
+            [
+                ("averageImage", mean.reshape(3, 1)),
+                ("imageSize", np.array([[224.0, 224.0, 3.0]])),
+                ("interpolation", np.array(["bilinear"])),
+            ]
+        )
+        meta = _struct(
+            [
+                ("inputs", _struct([("name", np.array(["input"]))])),
+                (
+                    "classes",
+                    _struct([("name", _cell("n01440764")), ("description", _cell("tench"))]),
+                ),
+                ("normalization", normalization),
+            ]
+        )
         content = {"layers": layers, "meta": meta}
     else:
         image = np.broadcast_to(mean, (224, 224, 3)).astype(np.float32)
-        normalization = _struct([("averageImage", image), ("keepAspect", np.ones((1, 1))),
-                                 ("imageSize", np.array([[224.0, 224.0, 3.0]]))])
+        normalization = _struct(
+            [
+                ("averageImage", image),
+                ("keepAspect", np.ones((1, 1))),
+                ("imageSize", np.array([[224.0, 224.0, 3.0]])),
+            ]
+        )
         classes = _struct([("name", _cell("n01440764")), ("description", _cell("tench"))])
         content = {"layers": layers, "normalization": normalization, "classes": classes}
     scipy.io.savemat(path, content, do_compression=do_compression)
@@ -142,8 +178,9 @@ def write_keras_h5(path, weights, nested=False):
 
     from .keras import keras_name
 
-    conv_layers = [layer for layer in weights.layers
-                   if layer.type == "conv" and layer.name.startswith("conv")]
+    conv_layers = [
+        layer for layer in weights.layers if layer.type == "conv" and layer.name.startswith("conv")
+    ]
     names = ["input_1"]
     for layer in weights.layers:
         if layer.name.startswith("conv"):
@@ -168,6 +205,8 @@ def write_keras_h5(path, weights, nested=False):
             else:
                 weight_names = ["%s_W_1:0" % name, "%s_b_1:0" % name]
             group.attrs["weight_names"] = np.array([n.encode() for n in weight_names])
-            group.create_dataset(weight_names[0], data=np.ascontiguousarray(kernel, dtype=np.float32))
+            group.create_dataset(
+                weight_names[0], data=np.ascontiguousarray(kernel, dtype=np.float32)
+            )
             group.create_dataset(weight_names[1], data=np.asarray(layer.bias, dtype=np.float32))
     return path
