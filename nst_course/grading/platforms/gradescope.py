@@ -1,0 +1,235 @@
+"""Gradescope: the autograder zip (``nst-course grade --gradescope-bundle OUT.zip``) and the
+``results.json`` of one submission (``nst-course grade SUBMISSION --format gradescope``).
+
+Gradescope builds a Docker image from the zip on its Ubuntu base image, running ``setup.sh``
+once as root; then, per submission, it puts the student's upload in ``/autograder/submission/``,
+runs ``run_autograder`` (copied to ``/autograder/run_autograder``; the zip's files are in
+``/autograder/source/``) and reads ``/autograder/results/results.json``. The zip made here holds:
+
+- ``nst_course-<version>-py3-none-any.whl``: this package, built from the checkout it runs from;
+- ``setup.sh``: installs bubblewrap (the sandbox) and a virtual environment with the wheel and
+  its dependencies, skipping what is already there;
+- ``run_autograder``: ``nst-course grade /autograder/submission --format gradescope`` (the same
+  sandbox and checks as ``nst-course grade``, with the limits the bundle was made with), its
+  document written to ``results.json`` in one rename.
+
+``results.json`` (Gradescope's documented format): ``score`` (the total), ``output`` (a line
+for the student), ``execution_time``, ``stdout_visibility`` (``hidden``: the grader's own
+notes are for the teacher), and ``tests``: one per graded function, in the notebook's order,
+with ``name``, ``number``, ``score``, ``max_score``, ``status`` (``passed`` when it earned all
+its points), ``output`` (the hint) and ``visibility`` (``--visibility``).
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from ...errors import OutputError
+from ...images import atomic_write
+from .results import grade_results, stage
+
+#: When students see the tests (Gradescope's four values).
+VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, on its Ubuntu base image, when it builds the autograder.
+# Made by `nst-course grade --gradescope-bundle` (nst-course {version}).
+# Each step is skipped when what it installs is already there, so the same script can be
+# tried on a machine that has them. NST_AUTOGRADER_VENV: where the virtual environment goes;
+# NST_AUTOGRADER_PIP_OPTIONS: extra options for pip (e.g. --index-url of a local mirror).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "$0")" && pwd)"
+VENV="${{NST_AUTOGRADER_VENV:-/autograder/nst-venv}}"
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)   # the grader's sandbox
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ ! -x "$VENV/bin/python" ] && ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+    need+=(python3-venv)
+fi
+if [ ${{#need[@]}} -gt 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${{need[@]}}"
+fi
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+# shellcheck disable=SC2086  # the options are words
+"$VENV/bin/python" -m pip install -q ${{NST_AUTOGRADER_PIP_OPTIONS:-}} "$SOURCE/{wheel}"
+"$VENV/bin/python" -m nst_course grade --help >/dev/null  # it installed and imports
+echo "nst-course {version} autograder installed in $VENV"
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this once per submission, as root, in /autograder.
+# Made by `nst-course grade --gradescope-bundle` (nst-course {version}): grades
+# /autograder/submission/ in nst-course's sandbox and writes /autograder/results/results.json
+# (in one rename: a grader that fails leaves none, and Gradescope reports the failure).
+set -euo pipefail
+VENV="${{NST_AUTOGRADER_VENV:-/autograder/nst-venv}}"
+mkdir -p /autograder/results
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$VENV/bin/python" -m nst_course grade /autograder/submission --format gradescope \
+    --out "$work/grades" {options} > "$work/results.json"
+mv "$work/results.json" /autograder/results/results.json
+echo "results written to /autograder/results/results.json"
+"""
+
+
+def results_document(result: dict, visibility: str = "visible") -> dict:
+    """Gradescope's ``results.json`` for one student's result (the grader's dict): a test per
+    graded function with its points and its hint, visible to the student as ``visibility``
+    says; the grader's notes go to stdout (hidden from students: they are for the teacher)."""
+    from ... import __version__
+
+    tests = []
+    for number, row in enumerate(result["functions"], 1):
+        passed = row["points"] >= row["max_points"]
+        tests.append(
+            {
+                "name": row["function"],
+                "number": str(number),
+                "score": row["points"],
+                "max_score": row["max_points"],
+                "status": "passed" if passed else "failed",
+                "output": row["hint"] or ("All tests passed." if passed else "(no hint)"),
+                "visibility": visibility,
+            }
+        )
+    return {
+        "score": result["total"],
+        "execution_time": int(round(result.get("seconds") or 0)),
+        "output": "nst-course %s: %g / %g. Each graded function earns all its points when its "
+        "checks pass, else 0 with a hint." % (__version__, result["total"], result["max_total"]),
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def no_submission_document(reason: str, visibility: str = "visible") -> dict:
+    """The document for an upload with nothing to grade: 0 points and the reason, so the
+    student sees what to upload (rather than Gradescope's "the autograder failed")."""
+    from ..points import POINTS
+
+    return {
+        "score": 0.0,
+        "output": "%s. Upload the assignment's notebook (.ipynb) or a Python file (.py) with "
+        "the graded functions." % reason,
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": name,
+                "number": str(number),
+                "score": 0.0,
+                "max_score": float(points),
+                "status": "failed",
+                "output": "%s: not found (nothing to grade in the upload)" % name,
+                "visibility": visibility,
+            }
+            for number, (name, points) in enumerate(POINTS.items(), 1)
+        ],
+    }
+
+
+def grade_one(options, path: str, visibility: str = "visible", stderr=None) -> dict:
+    """Grade ONE submission (a notebook, a Python file, or a folder holding one student's
+    files, as Gradescope's ``/autograder/submission/``) and return its ``results.json``."""
+    from ..extract import SubmissionError
+
+    with tempfile.TemporaryDirectory(prefix="nst-gradescope-") as work:
+        class_dir = os.path.join(work, "class")
+        os.makedirs(class_dir)
+        if os.path.isdir(path):
+            try:
+                stage(path, "submission", class_dir)
+            except SubmissionError as exc:
+                return no_submission_document(str(exc).split(":")[0], visibility)
+            submission = class_dir  # a folder with one sub-folder: one student
+        else:
+            submission = path  # one file: the grader reads it as it is
+        graded = grade_results(options, [submission], stderr)
+    return results_document(graded.results[0], visibility)
+
+
+# --------------------------------------------------------------------------- the bundle
+
+
+def _source_checkout():
+    """The folder of the checkout this package runs from (holding setup.cfg), or None."""
+    import nst_course
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(nst_course.__file__)))
+    found = all(os.path.isfile(os.path.join(root, n)) for n in ("setup.cfg", "pyproject.toml"))
+    return root if found else None
+
+
+def build_wheel(folder: str) -> str:
+    """Build this package's wheel into ``folder`` with pip; returns its path.
+
+    Built without an isolated build environment when setuptools and wheel are importable here
+    (offline and quicker), else pip fetches them from its index as usual."""
+    root = _source_checkout()
+    if root is None:
+        raise OutputError(
+            "--gradescope-bundle builds the package's wheel from its source checkout, and "
+            "nst_course is not running from one; run it from a clone of nst-course"
+        )
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder, root]
+    if importlib.util.find_spec("setuptools") and importlib.util.find_spec("wheel"):
+        command.insert(5, "--no-build-isolation")
+    done = subprocess.run(command, capture_output=True, text=True)
+    wheels = [n for n in os.listdir(folder) if n.endswith(".whl")]
+    if done.returncode != 0 or len(wheels) != 1:
+        last = (done.stderr.strip().splitlines() or ["no wheel was made"])[-1]
+        raise OutputError("could not build the package's wheel for the bundle: %s" % last)
+    return os.path.join(folder, wheels[0])
+
+
+def _run_options(options, visibility):
+    """The grading options baked into run_autograder (those of this command line)."""
+    words = ["--visibility", visibility, "--timeout", "%g" % options.timeout]
+    words += ["--memory", "%g" % options.memory]
+    if options.seed is not None:
+        words += ["--seed", str(options.seed)]
+    if options.user is not None:
+        words += ["--user", options.user]
+    return " ".join(words)
+
+
+def build_bundle(options, path: str, visibility: str = "visible") -> str:
+    """Write the autograder zip to ``path`` (atomically: a zip that cannot be written leaves
+    nothing). Returns ``path``."""
+    from ... import __version__
+
+    if os.path.isdir(path):
+        raise OutputError(
+            "--gradescope-bundle %s is a folder; give a file name such as autograder.zip" % path
+        )
+    with tempfile.TemporaryDirectory(prefix="nst-bundle-") as work:
+        wheel = build_wheel(work)
+        name = os.path.basename(wheel)
+        texts = {
+            "setup.sh": SETUP_SH.format(version=__version__, wheel=name),
+            "run_autograder": RUN_AUTOGRADER.format(
+                version=__version__, options=_run_options(options, visibility)
+            ),
+        }
+
+        def write(tmp):
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as bundle:
+                for member, text in texts.items():
+                    info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))
+                    info.external_attr = 0o100755 << 16  # executable: Gradescope runs them
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    bundle.writestr(info, text)
+                bundle.write(wheel, name)
+
+        try:
+            return atomic_write(path, write)
+        except OSError as exc:
+            raise OutputError(
+                "cannot write the bundle %s (%s); choose another path" % (path, exc.strerror or exc)
+            ) from None
