@@ -70,11 +70,12 @@ RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 set -euo pipefail
 VENV="${{NST_AUTOGRADER_VENV:-/autograder/nst-venv}}"
 mkdir -p /autograder/results
+rm -f /autograder/results/results.json  # only ours is ever read: none if the grading fails
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" /autograder/results/.results.json.partial' EXIT
 "$VENV/bin/python" -m nst_course grade /autograder/submission --format gradescope \
-    --out "$work/grades" {options} > "$work/results.json"
-mv "$work/results.json" /autograder/results/results.json
+    --out "$work/grades" {options} > /autograder/results/.results.json.partial
+mv /autograder/results/.results.json.partial /autograder/results/results.json
 echo "results written to /autograder/results/results.json"
 """
 
@@ -151,7 +152,10 @@ def grade_one(options, path: str, visibility: str = "visible", stderr=None) -> d
         else:
             submission = path  # one file: the grader reads it as it is
         graded = grade_results(options, [submission], stderr)
-    return results_document(graded.results[0], visibility)
+    result = graded.results[0]
+    for note in result.get("notes", []):  # for the teacher: Gradescope's stdout, not students
+        print("note: %s" % note, file=stderr or sys.stderr)
+    return results_document(result, visibility)
 
 
 # --------------------------------------------------------------------------- the bundle
