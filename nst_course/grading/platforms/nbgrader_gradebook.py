@@ -152,19 +152,18 @@ def record(gradebook, assignment, notebook, result, timestamp=None):
 def grade_course(options, course_dir: str, assignment: str, stderr=None) -> int:
     """Grade every submission of ``assignment`` in the nbgrader course ``course_dir``, write
     the points into its gradebook; returns the exit status (1 when one could not be graded)."""
-    try:
-        from nbgrader.api import Gradebook
-    except ImportError:
-        raise CourseError("--nbgrader needs nbgrader: pip install 'nst-course[teach]'") from None
-
     stderr = stderr or sys.stderr
-    students = submitted_students(course_dir, assignment)
+    students = submitted_students(course_dir, assignment)  # before nbgrader's slow import
     db_url, course_id = course_settings(course_dir)
     if db_url.startswith("sqlite:///") and not os.path.isfile(db_url[len("sqlite:///") :]):
         raise CourseError(
             "%s is not an nbgrader course folder: it has no gradebook (%s); run `nbgrader "
             "generate_assignment %s` there first" % (course_dir, db_url, assignment)
         )
+    try:
+        from nbgrader.api import Gradebook
+    except ImportError:
+        raise CourseError("--nbgrader needs nbgrader: pip install 'nst-course[teach]'") from None
     with Gradebook(db_url, course_id) as gradebook:
         notebook = assignment_notebook(gradebook, assignment, course_dir)
     times = {student: _timestamp(folder) for student, folder in students.items()}
