@@ -66,7 +66,8 @@ def read_roster(path: str) -> Roster:
             "student names); its columns: %s" % (path, KEY, ", ".join(header) or "none")
         )
     key = lowered.index(KEY)
-    rows = {}
+    rows: dict[str, dict[str, str]] = {}
+    line_of: dict[str, int] = {}
     for number, values in enumerate(table[1:], 2):
         if not any(v.strip() for v in values):
             continue
@@ -77,9 +78,10 @@ def read_roster(path: str) -> Roster:
         if student in rows:
             raise RosterError(
                 "the roster %s has the %s %r twice (line %d and line %d); keep one row per "
-                "student" % (path, KEY, student, rows[student]["(line)"], number)
+                "student" % (path, KEY, student, line_of[student], number)
             )
-        rows[student] = dict(zip(header, values), **{"(line)": number})
+        rows[student] = dict(zip(header, values))
+        line_of[student] = number
     return Roster(path, header, rows)
 
 
@@ -132,7 +134,9 @@ class Exported:
     not_graded: list
 
 
-def export(kind: str, path: str, totals: dict, column: str, roster: Roster = None) -> Exported:
+def export(
+    kind: str, path: str, totals: dict, column: str, roster: Roster | None = None
+) -> Exported:
     """Write the ``kind`` (canvas, moodle) grade file of ``totals`` (grader's id -> points)
     to ``path``, atomically; ``column`` names the assignment's grade column."""
     if kind not in FORMATS:
@@ -170,7 +174,9 @@ def export(kind: str, path: str, totals: dict, column: str, roster: Roster = Non
     return Exported(path, written, missing, not_graded)
 
 
-def export_gradebook(out_dir, kind, path, column, roster=None, stderr=None) -> int:
+def export_gradebook(
+    out_dir: str, kind: str, path: str, column: str, roster: Roster | None = None, stderr=None
+) -> int:
     """Export the totals of the grader's gradebook in ``out_dir`` (``roster``: a
     :class:`Roster` or None); report on ``stderr`` who is missing. Returns the exit status:
     1 when a graded student is not in the roster."""
@@ -190,7 +196,7 @@ def export_gradebook(out_dir, kind, path, column, roster=None, stderr=None) -> i
             % (len(done.not_graded), ", ".join(done.not_graded)),
             file=stderr,
         )
-    if done.not_in_roster:
+    if done.not_in_roster and roster is not None:
         print(
             "nst-course: error: %d graded student(s) are not in the roster %s, so not in %s: %s "
             "(add them to the roster and export again)"
