@@ -15,6 +15,7 @@ and the rest) through a ``.pth`` line, so the package the autograder runs is the
 nothing is downloaded.
 """
 
+import io
 import json
 import os
 import shutil
@@ -318,3 +319,39 @@ def test_the_document_of_a_result():
     assert tests["model_nn"]["status"] == "passed" and document["score"] == TOTAL - 1
     assert all(t["visibility"] == "visible" for t in document["tests"])  # the default
     assert "not root" not in json.dumps(document) and document["execution_time"] == 3
+
+
+def test_a_bundle_from_an_installed_wheel_packs_the_same_wheel(bundle, tmp_path):
+    """A teacher who installed nst-course from its wheel (no clone): the bundle's wheel is
+    that wheel again, packed from the installed files (same files, same bytes, same RECORD)."""
+    with zipfile.ZipFile(bundle) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".whl")]
+        original = tmp_path / name
+        original.write_bytes(archive.read(name))
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target",
+         str(target), str(original)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    env = dict(cli_env(), PYTHONPATH=str(target))  # the installed copy, not the checkout
+    where = subprocess.run(
+        [sys.executable, "-c", "import nst_course; print(nst_course.__file__)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert where.stdout.startswith(str(target)), where.stdout + where.stderr
+    again = tmp_path / "again.zip"
+    done = subprocess.run(
+        [sys.executable, "-m", "nst_course", "grade", "--gradescope-bundle", str(again)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(again) as archive:
+        repacked = zipfile.ZipFile(io.BytesIO(archive.read(name)))
+    first = zipfile.ZipFile(original)
+    assert sorted(repacked.namelist()) == sorted(first.namelist())
+    for member in first.namelist():
+        if member.endswith("/RECORD"):
+            assert set(repacked.read(member).split()) == set(first.read(member).split())
+        else:
+            assert repacked.read(member) == first.read(member), member

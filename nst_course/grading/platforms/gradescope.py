@@ -171,16 +171,15 @@ def _source_checkout():
 
 
 def build_wheel(folder: str) -> str:
-    """Build this package's wheel into ``folder`` with pip; returns its path.
+    """This package's wheel, written into ``folder``; returns its path.
 
-    Built without an isolated build environment when setuptools and wheel are importable here
-    (offline and quicker), else pip fetches them from its index as usual."""
+    From a source checkout: built by pip (without an isolated build environment when
+    setuptools and wheel are importable here: offline and quicker; else pip fetches them from
+    its index as usual). From an installation made from a wheel: that wheel packed again from
+    the installed files its RECORD lists (see :func:`repack_installed`)."""
     root = _source_checkout()
     if root is None:
-        raise OutputError(
-            "--gradescope-bundle builds the package's wheel from its source checkout, and "
-            "nst_course is not running from one; run it from a clone of nst-course"
-        )
+        return repack_installed(folder)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder, root]
     if importlib.util.find_spec("setuptools") and importlib.util.find_spec("wheel"):
         command.insert(5, "--no-build-isolation")
@@ -190,6 +189,54 @@ def build_wheel(folder: str) -> str:
         last = (done.stderr.strip().splitlines() or ["no wheel was made"])[-1]
         raise OutputError("could not build the package's wheel for the bundle: %s" % last)
     return os.path.join(folder, wheels[0])
+
+
+#: Files of an installed ``.dist-info`` that the installer wrote, not the wheel.
+_INSTALLER_FILES = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+
+
+def repack_installed(folder: str) -> str:
+    """The wheel of the installed nst-course, packed again from the files its RECORD lists
+    (a wheel is those files and its ``.dist-info``; RECORD is written anew with each file's
+    sha256 and size, as the wheel format says). Byte code, console scripts and the files the
+    installer added are left out."""
+    import base64
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("nst-course")
+    except PackageNotFoundError:
+        dist = None
+    listed = (dist.files or []) if dist is not None else []
+    files = [
+        f
+        for f in listed
+        if f.parts[0] != ".." and "__pycache__" not in f.parts and f.suffix != ".pyc"
+    ]
+    info = [f.parts[0] for f in files if f.parts[0].endswith(".dist-info")]
+    if dist is None or not info or not any(f.parts[0] == "nst_course" for f in files):
+        raise OutputError(
+            "--gradescope-bundle needs this package's wheel: run it from a clone of nst-course "
+            "or from an installation made from its wheel"
+        )
+    info_dir = info[0]
+    name = "%s-%s-py3-none-any.whl" % (dist.metadata["Name"].replace("-", "_"), dist.version)
+    path = os.path.join(folder, name)
+    record = []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for entry in files:
+            member = "/".join(entry.parts)
+            if entry.parts[0] == info_dir and entry.name in _INSTALLER_FILES:
+                continue
+            with open(entry.locate(), "rb") as handle:
+                data = handle.read()
+            wheel.writestr(member, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append("%s,sha256=%s,%d" % (member, digest.decode(), len(data)))
+        record.append("%s/RECORD,," % info_dir)
+        wheel.writestr("%s/RECORD" % info_dir, "\n".join(record) + "\n")
+    return path
 
 
 def _run_options(options, visibility):
