@@ -6,7 +6,8 @@ once as root; then, per submission, it puts the student's upload in ``/autograde
 runs ``run_autograder`` (copied to ``/autograder/run_autograder``; the zip's files are in
 ``/autograder/source/``) and reads ``/autograder/results/results.json``. The zip made here holds:
 
-- ``nst_course-<version>-py3-none-any.whl``: this package, built from the checkout it runs from;
+- ``nst_course-<version>-py3-none-any.whl``: this package, built from the checkout it runs
+  from (or packed again from an installation made from the wheel);
 - ``setup.sh``: installs bubblewrap (the sandbox) and a virtual environment with the wheel and
   its dependencies, skipping what is already there;
 - ``run_autograder``: ``nst-course grade /autograder/submission --format gradescope`` (the same
