@@ -23,6 +23,7 @@ its points), ``output`` (the hint) and ``visibility`` (``--visibility``).
 
 import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -101,11 +102,16 @@ def results_document(result: dict, visibility: str = "visible") -> dict:
                 "visibility": visibility,
             }
         )
+    output = (
+        "nst-course %s: %g / %g. Each graded function earns all its points when its "
+        "checks pass, else 0 with a hint." % (__version__, result["total"], result["max_total"])
+    )
+    if result.get("problem"):  # the whole submission (e.g. no graded function found)
+        output = "%s\n%s" % (result["problem"], output)
     return {
         "score": result["total"],
         "execution_time": int(round(result.get("seconds") or 0)),
-        "output": "nst-course %s: %g / %g. Each graded function earns all its points when its "
-        "checks pass, else 0 with a hint." % (__version__, result["total"], result["max_total"]),
+        "output": output,
         "stdout_visibility": "hidden",
         "tests": tests,
     }
@@ -246,8 +252,10 @@ def _run_options(options, visibility):
     words += ["--memory", "%g" % options.memory]
     if options.seed is not None:
         words += ["--seed", str(options.seed)]
-    if options.user is not None:
-        words += ["--user", options.user]
+    if getattr(options, "user", None) is not None:
+        words += ["--user", shlex.quote(options.user)]
+    if getattr(options, "no_sandbox", False):  # the teacher's explicit choice, kept
+        words += ["--no-sandbox"]
     return " ".join(words)
 
 
