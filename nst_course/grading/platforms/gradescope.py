@@ -61,6 +61,11 @@ fi
 # shellcheck disable=SC2086  # the options are words
 "$VENV/bin/python" -m pip install -q ${{NST_AUTOGRADER_PIP_OPTIONS:-}} "$SOURCE/{wheel}"
 "$VENV/bin/python" -m nst_course grade --help >/dev/null  # it installed and imports
+# the sandbox needs namespaces: say so now, in the build log, if this machine refuses them
+if ! bwrap --ro-bind / / --unshare-all --die-with-parent true >/dev/null 2>&1; then
+    echo "WARNING: bubblewrap cannot make a sandbox here (namespaces refused); the grader" \
+         "will refuse to grade unless the bundle is made with --no-sandbox" >&2
+fi
 echo "nst-course {version} autograder installed in $VENV"
 """
 
