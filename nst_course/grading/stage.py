@@ -1,0 +1,204 @@
+"""The "given code" a sandbox may hold: a read-only copy of the package's modules that the
+checks need, without a single reference implementation of a graded function.
+
+The sandbox (:mod:`nst_course.grading.sandbox`) never binds the checkout or the installed
+package. It binds this staged tree instead, first on the child's path, so ``import
+nst_course`` inside a sandbox finds only what is staged here:
+
+- the course's given code: ``config``, ``vgg`` (building VGG-19), ``images`` (``save_image``),
+  ``weights`` (the tiny weights), ``registry``, ``seeding``, ``errors``, ``layers``, ``_tf``;
+- ``costs`` without its graded functions (``compute_style_cost``, given by the course, stays:
+  it calls whatever ``compute_layer_style_cost`` its module holds);
+- ``grading.observing`` (what a function did, as values), ``grading.points`` and
+  :mod:`nst_course.grading.box` (the sandbox's own side), and of ``grading.judging`` only
+  ``cost_lines`` (reading the printed cost lines);
+- ``__init__`` whose lazy exports name none of the graded functions and nothing of
+  ``training`` (``model_nn``, ``build_graph``).
+
+Modules are filtered with :mod:`ast` (whole top-level definitions removed), and the result is
+checked: a staged file that still defines or assigns a forbidden name, or a forbidden module
+(``training``, ``grading.reference``, ``run.fastcosts``...), makes :func:`stage` fail, so a
+reference added later to a staged module is caught here, not in a student's hands.
+"""
+
+import ast
+import os
+import shutil
+import tempfile
+
+#: Definitions that implement a graded function (or its core) and may never be staged.
+FORBIDDEN_NAMES = frozenset(
+    {
+        "compute_content_cost",
+        "gram_matrix",
+        "compute_layer_style_cost",
+        "total_cost",
+        "model_nn",
+        "unroll_activations",
+        "layer_style_cost_from_grams",
+        "build_graph",
+        "CANDIDATES",
+    }
+)
+
+#: Files copied as they are (relative to the package folder); folders end with "/".
+COPIED = (
+    "_tf.py",
+    "_values.py",
+    "_progress.py",
+    "config.py",
+    "errors.py",
+    "images.py",
+    "layers.py",
+    "registry.py",
+    "seeding.py",
+    "vgg.py",
+    "weights/",
+    "grading/observing.py",
+    "grading/points.py",
+    "grading/box.py",
+    "run/quiet.py",
+)
+
+#: file -> names kept (every other top-level definition or assignment is removed).
+KEEP_ONLY = {"grading/judging.py": {"cost_lines", "_COST_LINES"}}
+
+#: file -> names removed (top-level definitions and assignments).
+REMOVE = {
+    "costs.py": FORBIDDEN_NAMES,
+}
+
+#: Empty package markers (their real ``__init__`` imports what is not staged).
+EMPTY_PACKAGES = ("run/__init__.py",)
+
+#: Modules whose exports the staged ``__init__`` files drop.
+UNSTAGED_MODULES = frozenset({"training", "checks", "judging", "probing", "hints", "reference"})
+
+
+def _assigned(node):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return {node.target.id}
+    return set()
+
+
+def _filtered(source, keep=None, remove=frozenset()):
+    """``source`` with top-level definitions removed: those named in ``remove``, or (with
+    ``keep``) every definition not named there (imports and the docstring stay)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(True)
+    drop = []
+    for node in tree.body:
+        if keep is not None and isinstance(node, ast.ImportFrom) and node.level:
+            drop.append((node.lineno, node.end_lineno))  # the package's modules: not staged
+            continue
+        names = _assigned(node)
+        if not names:
+            continue
+        if (keep is not None and not names & keep) or names & remove:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            drop.append((first, node.end_lineno))
+    for first, last in sorted(drop, reverse=True):
+        del lines[first - 1 : last]
+    return "".join(lines)
+
+
+def _filtered_init(source):
+    """An ``__init__`` whose ``_EXPORTS`` dict names no graded function and no unstaged module."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
+            kept = [
+                (k, v)
+                for k, v in zip(node.value.keys, node.value.values)
+                if isinstance(k, ast.Constant)
+                and isinstance(v, ast.Constant)
+                and k.value not in FORBIDDEN_NAMES
+                and v.value not in UNSTAGED_MODULES
+            ]
+            node.value.keys = [k for k, _ in kept]
+            node.value.values = [v for _, v in kept]
+    return ast.unparse(tree) + "\n"
+
+
+def check_staged(root):
+    """Raise RuntimeError if a file under ``root`` defines a forbidden name at any depth."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            for node in ast.walk(tree):
+                found = _assigned(node) & FORBIDDEN_NAMES
+                if found:
+                    raise RuntimeError(
+                        "the sandbox's given code %s defines %s: a reference implementation "
+                        "must never be staged" % (os.path.relpath(path, root), sorted(found))
+                    )
+
+
+def stage(destination=None):
+    """Write the given-code tree (``<destination>/nst_course/...``); return ``destination``.
+
+    Files are world-readable and the tree is made read-only, so the sandbox's unprivileged
+    user can import it and nobody can change it under a running sandbox.
+    """
+    import nst_course
+
+    package = os.path.dirname(os.path.abspath(nst_course.__file__))
+    destination = destination or tempfile.mkdtemp(prefix="nst-grade-given-")
+    os.chmod(destination, 0o755)
+    target = os.path.join(destination, "nst_course")
+
+    def write(relative, text):
+        path = os.path.join(target, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def read(relative):
+        with open(os.path.join(package, relative), encoding="utf-8") as handle:
+            return handle.read()
+
+    for relative in COPIED:
+        if relative.endswith("/"):
+            shutil.copytree(
+                os.path.join(package, relative),
+                os.path.join(target, relative),
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
+        else:
+            write(relative, read(relative))
+    for relative, names in KEEP_ONLY.items():
+        write(relative, _filtered(read(relative), keep=set(names)))
+    for relative, names in REMOVE.items():
+        write(relative, _filtered(read(relative), remove=names))
+    for relative in EMPTY_PACKAGES:
+        write(relative, '"""(staged for the grader\'s sandbox: empty)"""\n')
+    write("__init__.py", _filtered_init(read("__init__.py")))
+    write("grading/__init__.py", _filtered_init(read("grading/__init__.py")))
+    check_staged(target)
+    for folder, _dirs, names in os.walk(target):
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o444)
+        os.chmod(folder, 0o555)
+    return destination
+
+
+def remove_stage(destination):
+    """Remove a staged tree (made read-only by :func:`stage`)."""
+    for folder, _, _ in os.walk(destination):
+        try:
+            os.chmod(folder, 0o755)
+        except OSError:
+            pass
+    shutil.rmtree(destination, ignore_errors=True)
