@@ -105,14 +105,16 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
             "dave.py": samples.python_file({"total_cost": samples.TOTAL_SWAPPED}),
             "erin/part1.ipynb": samples.notebook(),
             "frank.py": b"def gram_matrix(A):\n    return tf.matmul(A,\n",
+            "mallory.py": MALLORY,  # graded at the same time as the honest ones
         },
     )
     out = tmp_path / "grades"
-    result = nst_grade(course, "--out", out, "--workers", "2", "--timeout", "60")
+    result = nst_grade(course, "--out", out, "--workers", "2", "--timeout", "60", "--memory", "1")
     assert result.returncode == 0, result.stderr
     rows, totals = gradebook_rows(out)
-    assert len(rows) == 5 * len(GRADED)  # one row per submission x function
+    assert len(rows) == 6 * len(GRADED)  # one row per submission x function
     assert totals == {
+        "mallory": 0,
         "alice": TOTAL,
         "carol": TOTAL - POINTS["compute_layer_style_cost"],
         "dave": TOTAL - POINTS["total_cost"],
@@ -130,21 +132,68 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
     carol = (out / "feedback" / "carol.md").read_text()
     assert "## compute_layer_style_cost: 0 / 2" in carol and "THEN transposing" in carol
     assert "mean total" in result.stdout and "most frequent hints" in result.stdout
-    assert "graded 5/5" in result.stderr  # plain progress lines in a pipe
+    assert "graded 6/6" in result.stderr  # plain progress lines in a pipe
 
     # the same folder again: nothing changed, nothing graded
     again = nst_grade(course, "--out", out, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert "5 unchanged" in again.stdout
+    assert "6 unchanged" in again.stdout
     # dave fixes total_cost: only dave is graded, and his rows replaced
     (course / "dave.py").write_bytes(samples.python_file())
     fixed = nst_grade(course, "--out", out, "--json")
     assert fixed.returncode == 0, fixed.stderr
     document = json.loads(fixed.stdout)
-    assert sorted(document["kept"]) == ["alice", "carol", "erin", "frank"]
+    assert sorted(document["kept"]) == ["alice", "carol", "erin", "frank", "mallory"]
     rows, totals = gradebook_rows(out)
-    assert len(rows) == 5 * len(GRADED) and totals["dave"] == TOTAL
+    assert len(rows) == 6 * len(GRADED) and totals["dave"] == TOTAL
     assert points_of(rows, "dave") == {name: float(p) for name, p in FULL.items()}
+
+
+#: A hostile student graded alongside the honest ones: shared memory past --memory, a fork
+#: bomb, junk written to every descriptor, killing every process it can, filling /tmp.
+MALLORY = samples.python_file(
+    {
+        "compute_content_cost": """def compute_content_cost(a_C, a_G):
+    import mmap
+    area = mmap.mmap(-1, 1536 * 2**20, flags=mmap.MAP_SHARED)
+    for offset in range(0, len(area), 4096):
+        area[offset] = 1
+""",
+        "gram_matrix": """def gram_matrix(A):
+    import time
+    for _ in range(200):
+        try:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+        except OSError:
+            break
+    return tf.matmul(A, tf.transpose(A)) * 2
+""",
+        "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
+    for fd in range(0, 1024):
+        try:
+            os.write(fd, b'{"function": "compute_layer_style_cost", "observations": {}}\\n')
+        except OSError:
+            pass
+    return tf.constant(0.0)
+""",
+        "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
+    import signal
+    for target in (os.getppid(), -1, 1):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+    return 0.0
+""",
+        "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
+    with open('/tmp/fill', 'wb') as handle:
+        while True:
+            handle.write(b'x' * 2**20)
+""",
+    }
+)
 
 
 def test_one_student_prints_points_and_hints(tmp_path):

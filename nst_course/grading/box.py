@@ -91,7 +91,7 @@ def _check(result, what):
 # --------------------------------------------------------------------------- framing
 
 
-def send_frame(sock, message, fds=()):
+def send_frame(sock: socket.socket, message: dict, fds: tuple = ()) -> None:
     """One length-prefixed JSON message, with descriptors attached to its first byte."""
     data = json.dumps(message).encode("utf-8")
     frame = struct.pack("!I", len(data)) + data
@@ -101,9 +101,9 @@ def send_frame(sock, message, fds=()):
     sock.sendall(frame)
 
 
-def recv_frame(sock, max_fds=0, limit=1 << 20):
+def recv_frame(sock: socket.socket, max_fds: int = 0, limit: int = 1 << 20) -> tuple:
     """The next message and its descriptors; (None, []) at end of stream."""
-    fds = []
+    fds: list = []
     if max_fds:
         data, fds, _, _ = socket.recv_fds(sock, 1, max_fds)
     else:
@@ -158,7 +158,7 @@ def _warm():
     return notes
 
 
-def serve(control_fd, confined):
+def serve(control_fd: int, confined: bool) -> None:
     """The zygote's loop: one job at a time, until the supervisor closes the socket."""
     sock = socket.socket(fileno=control_fd)
     notes = _warm()
@@ -362,7 +362,7 @@ def _key(array):
     return "%s:%s" % ("x".join(map(str, array.shape)), hashlib.sha256(array.tobytes()).hexdigest())
 
 
-def gram_oracle(table):
+def gram_oracle(table: dict):
     """A ``gram_matrix`` that holds no code of the solution: the supervisor computed G = A A^T
     for each matrix the check expects (``table``: :func:`_key` -> G as nested lists); any
     other matrix fails the caller with a clear reason."""
@@ -453,7 +453,7 @@ def _model_nn_graph(graph_spec):
     }
 
 
-def observe_model_nn(function, probe, graph_spec, workdir):
+def observe_model_nn(function, probe: dict, graph_spec: dict, workdir: str) -> dict:
     """model_nn on the supervisor's graph: what it returned, printed and saved."""
     import numpy as np
 
@@ -490,7 +490,7 @@ def observe_model_nn(function, probe, graph_spec, workdir):
     return record
 
 
-def run_function(request, workdir):
+def run_function(request: dict, workdir: str) -> dict:
     """Run the submission's code for one graded function and observe it: the one message."""
     from nst_course.grading import observing
 

@@ -62,9 +62,9 @@ class Submission:
     student: str
     path: str
     files: list
-    problem: str = None  # why it cannot be graded at all (every function: 0, this reason)
+    problem: str | None = None  # why it cannot be graded at all (every function: 0, this reason)
     notes: list = field(default_factory=list)  # files of it that were not read, and why
-    file_name: str = None  # its feedback file's name (distinct from every other student's)
+    file_name: str | None = None  # its feedback file's name (distinct from every other student's)
 
     @property
     def sha256(self):
@@ -87,7 +87,7 @@ class Extracted:
     functions: dict = field(default_factory=dict)
     problems: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
-    problem: str = None  # the whole submission: "empty submission", no graded function found
+    problem: str | None = None  # the whole submission: "empty submission", no graded function found
 
 
 # --------------------------------------------------------------------------- finding submissions
@@ -103,7 +103,7 @@ EMPTY = "empty submission"
 NO_GRADED = "no graded function found: mark cells with # GRADED FUNCTION: name"
 
 
-def display_name(name):
+def display_name(name: str) -> str:
     """A file or folder name as it may be shown and stored: control characters escaped."""
     from .protocol import escape
 

@@ -192,7 +192,7 @@ def _request(name, extracted, files, probes):
     return request, start_costs
 
 
-def grade_submission(payload):
+def grade_submission(payload: dict) -> dict:
     """Grade one submission (the Dask task). ``payload``: ``student``, ``files`` (list of
     (name, bytes)), ``sha256``, ``seed`` (the run's probe seed), ``limits`` (dict of
     :class:`Limits`), ``confined`` (False: --no-sandbox), ``notes`` (about the grading, for the
@@ -209,7 +209,11 @@ def grade_submission(payload):
     if payload.get("problem"):
         return _result(payload, _rows_for_all(payload["problem"]), notes, began, payload["problem"])
     limits = Limits(**payload.get("limits", {}))
-    extracted = extract(payload["files"], GRADED)
+    try:
+        extracted = extract(payload["files"], GRADED)
+    except (RecursionError, MemoryError, ValueError) as exc:  # pathological source: its row
+        problem = "the submission could not be read (%s)" % type(exc).__name__
+        return _result(payload, _rows_for_all(problem), notes, began, problem)
     if extracted.problem:
         return _result(
             payload,

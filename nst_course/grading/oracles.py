@@ -48,7 +48,7 @@ def _unrollings(a):
     return [a.reshape(n_H * n_W, n_C).T, straight, straight.T]
 
 
-def gram_table(probes):
+def gram_table(probes: list) -> dict:
     """{key of A: A A^T} for the matrices compute_layer_style_cost's check expects."""
     table = {}
     for probe in probes:
@@ -97,13 +97,13 @@ def _model_nn(probe_json):
     return spec, {"initial_value": initial, "input_image": at_input}, (graph, handles)
 
 
-def model_nn_graph(probe):
+def model_nn_graph(probe: dict) -> tuple:
     """(graph spec for the sandbox, the start costs computed here) for model_nn's probe."""
     spec, start, _ = _model_nn(json.dumps(probe, sort_keys=True))
     return spec, start
 
 
-def cost_at(probe, image):
+def cost_at(probe: dict, image: np.ndarray) -> float:
     """J at ``image`` (1, n_H, n_W, 3), on the supervisor's own graph for ``probe``."""
     from .._tf import tf
 
@@ -128,7 +128,7 @@ def _image(record, name):
         return None
 
 
-def model_nn_evidence(probe, record, start_costs):
+def model_nn_evidence(probe: dict, record: dict, start_costs: dict) -> str | None:
     """None when the supervisor's own checks confirm model_nn's run, else the reason."""
     from .judging import as_array
 

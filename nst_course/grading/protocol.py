@@ -13,6 +13,7 @@ characters (newlines, escapes, the terminal's own codes) become visible ``\\xNN`
 
 import json
 import math
+from typing import Any
 
 #: Bounds of the schema.
 MAX_DEPTH = 12
@@ -30,7 +31,7 @@ class Rejected(ValueError):
     """What the sandbox sent breaks the schema (the message: one line, why)."""
 
 
-def escape(text, limit=None):
+def escape(text: object, limit: int | None = None) -> str:
     """``text`` with control characters (and DEL, C1 controls) as ``\\xNN``/``\\uNNNN``."""
     text = str(text)
     if limit is not None and len(text) > limit:
@@ -45,7 +46,7 @@ def escape(text, limit=None):
     return "".join(out)
 
 
-def submission_text(text, limit=300):
+def submission_text(text: object, limit: int = 300) -> str:
     """Text the submission produced, as it may reach the feedback: escaped, one line, bounded,
     labelled."""
     return "(the submission's own output: %s)" % escape(" ".join(str(text).split()), limit)
@@ -181,7 +182,7 @@ def _defaults(value, where):
     return value
 
 
-def observations(value, name, probes):
+def observations(value: Any, name: str, probes: list) -> dict:
     """The observations of ``name`` on ``probes``, checked against the schema."""
     where = "the observations"
     if not isinstance(value, dict):
@@ -216,7 +217,7 @@ def _reject_constant(word):
     _fail("it holds %s, which is not a JSON number" % word)
 
 
-def parse(data, name, probes):
+def parse(data: bytes, name: str, probes: list) -> tuple:
     """The one message of a job (bytes) -> ``(observations or None, error or None, seconds)``.
     Raises :class:`Rejected` with the reason when the message breaks the schema."""
     lines = [line for line in data.split(b"\n") if line.strip()]

@@ -115,10 +115,10 @@ class Machine:
     """What this machine gives: bubblewrap's path (None: no sandbox), the cgroup kind
     ('v1', 'v2' or None) and notes for the outputs."""
 
-    bwrap: str
-    cgroups: str
+    bwrap: str | None
+    cgroups: str | None
     notes: tuple
-    problem: str
+    problem: str | None
 
 
 def _cgroup_kind():
@@ -161,7 +161,7 @@ _MACHINE = None
 _MACHINE_LOCK = threading.Lock()
 
 
-def machine():
+def machine() -> Machine:
     """The sandbox this machine allows (found once per process)."""
     global _MACHINE
     with _MACHINE_LOCK:
@@ -207,7 +207,7 @@ def _find_machine():
     return Machine(bwrap, kind, notes, None)
 
 
-def require_sandbox(no_sandbox=False):
+def require_sandbox(no_sandbox: bool = False) -> tuple:
     """Notes for the outputs; raises :class:`SandboxUnavailable` when no sandbox can be made
     and ``no_sandbox`` is False."""
     if no_sandbox:
@@ -422,7 +422,7 @@ def _bind_roots():
     return binds
 
 
-def bwrap_command(bwrap, stage_dir, control_fd):
+def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
     """The bubblewrap command that starts a zygote (an allow-list world, see the module)."""
     command = [bwrap]
     for link in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -490,8 +490,8 @@ class Outcome:
     """What one job left: the bytes it sent, how it ended, and which limit stopped it."""
 
     data: bytes
-    status: int  # the job's exit status (128 + signal when killed), None if unknown
-    limit: str  # None, "timeout", "memory", "result", "submission"
+    status: int | None  # the job's exit status (128 + signal when killed), None if unknown
+    limit: str | None  # None, "timeout", "memory", "result"
 
 
 class Zygote:
@@ -507,7 +507,7 @@ class Zygote:
         self.sock = None
         self.jobs = 0
 
-    def start(self):
+    def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         if self.confined:
             command = bwrap_command(self.machine.bwrap, self.stage_dir, theirs.fileno())
@@ -601,7 +601,7 @@ class Zygote:
         if pid:
             _kill_tree(pid)
 
-    def run(self, request, limits, deadline):
+    def run(self, request: dict, limits: Limits, deadline: float) -> Outcome:
         """Run one job (``request``: what :func:`nst_course.grading.box.run_function` reads)
         until it ends or ``deadline`` (this process's monotonic clock). Returns an
         :class:`Outcome`."""
@@ -732,10 +732,10 @@ def _kill_tree(pid):
 
 
 _LOCAL = threading.local()
-_ALL = []
+_ALL: list = []
 
 
-def zygote(confined=True):
+def zygote(confined: bool = True) -> "Zygote":
     """This thread's zygote (one per grading thread: a Dask worker has one)."""
     key = "confined" if confined else "unconfined"
     found = getattr(_LOCAL, key, None)

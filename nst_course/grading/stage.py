@@ -128,7 +128,7 @@ def _filtered_init(source):
     return ast.unparse(tree) + "\n"
 
 
-def check_staged(root):
+def check_staged(root: str) -> None:
     """Raise RuntimeError if a file under ``root`` defines a forbidden name at any depth."""
     for folder, _, names in os.walk(root):
         for name in names:
@@ -146,7 +146,7 @@ def check_staged(root):
                     )
 
 
-def stage(destination=None):
+def stage(destination: str | None = None) -> str:
     """Write the given-code tree (``<destination>/nst_course/...``); return ``destination``.
 
     Files are world-readable and the tree is made read-only, so the sandbox's unprivileged
@@ -178,23 +178,23 @@ def stage(destination=None):
             )
         else:
             write(relative, read(relative))
-    for relative, names in KEEP_ONLY.items():
-        write(relative, _filtered(read(relative), keep=set(names)))
-    for relative, names in REMOVE.items():
-        write(relative, _filtered(read(relative), remove=names))
+    for relative, kept in KEEP_ONLY.items():
+        write(relative, _filtered(read(relative), keep=set(kept)))
+    for relative, removed in REMOVE.items():
+        write(relative, _filtered(read(relative), remove=removed))
     for relative in EMPTY_PACKAGES:
         write(relative, '"""(staged for the grader\'s sandbox: empty)"""\n')
     write("__init__.py", _filtered_init(read("__init__.py")))
     write("grading/__init__.py", _filtered_init(read("grading/__init__.py")))
     check_staged(target)
-    for folder, _dirs, names in os.walk(target):
-        for name in names:
+    for folder, _dirs, files in os.walk(target):
+        for name in files:
             os.chmod(os.path.join(folder, name), 0o444)
         os.chmod(folder, 0o555)
     return destination
 
 
-def remove_stage(destination):
+def remove_stage(destination: str) -> None:
     """Remove a staged tree (made read-only by :func:`stage`)."""
     for folder, _, _ in os.walk(destination):
         try:
