@@ -23,7 +23,7 @@ import time
 
 from .extract import extract
 from .protocol import Rejected, escape, parse
-from .sandbox import GB, Limits, zygote
+from .sandbox import GB, Limits, require_sandbox, zygote
 
 #: Seconds of the grader's own work (oracles, judging) allowed beyond the functions' limits.
 GRACE_SECONDS = 30
@@ -232,7 +232,10 @@ def grade_submission(payload: dict) -> dict:
     for name in GRADED:
         if name not in rows and name not in order:
             rows[name] = _row(name, "missing", 0, "%s: not graded in this run" % name)
-    box = zygote(payload.get("confined", True))
+    confined = payload.get("confined", True)
+    if confined:  # this worker's machine (with --scheduler, maybe not the teacher's)
+        notes += [n for n in require_sandbox() if n not in notes]
+    box = zygote(confined)
     if order and not box.alive():
         box.start()  # TensorFlow's import, once per grading process: not the submission's time
     # the submission's own clock starts now; its functions' limits, plus the grader's own work

@@ -50,6 +50,12 @@ def _unrollings(a):
 
 def gram_table(probes: list) -> dict:
     """{key of A: A A^T} for the matrices compute_layer_style_cost's check expects."""
+    return _gram_table(json.dumps(probes, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _gram_table(probes_json):
+    probes = json.loads(probes_json)
     table = {}
     for probe in probes:
         if probe["kind"] == "course-cell":
