@@ -422,6 +422,28 @@ def _bind_roots():
     return binds
 
 
+def _covered(binds):
+    """Folders inside the bound roots that hold the package's solution: an installed or
+    checked-out ``nst_course`` (covered with the given code) and the checkout's notebooks
+    (covered with an empty folder). Usually none: the checkout is not under a bound root."""
+    import sysconfig as config
+
+    import nst_course
+
+    package = os.path.dirname(os.path.realpath(nst_course.__file__))
+    candidates = {package, os.path.join(os.path.dirname(package), "notebooks")}
+    base = {"base": sys.base_prefix, "platbase": sys.base_prefix}
+    folders = list(sys.path) + _site_packages() + [config.get_paths(vars=base)["purelib"]]
+    for folder in folders:
+        candidates.add(os.path.join(os.path.realpath(folder or "."), "nst_course"))
+    covered = []
+    for path in sorted(candidates):
+        inside = any(path.startswith(d.rstrip("/") + "/") for _, d in binds)
+        if inside and os.path.isdir(path):
+            covered.append(path)
+    return covered
+
+
 def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
     """The bubblewrap command that starts a zygote (an allow-list world, see the module)."""
     command = [bwrap]
@@ -442,11 +464,12 @@ def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
         command += ["--perms", "0755", "--dir", folder]
     for source, destination in binds:
         command += ["--ro-bind", source, destination]
-    python_path = ["/given"]
-    for path in _site_packages():
-        python_path.append(path)
-        if os.path.isdir(os.path.join(path, "nst_course")):  # an installed package: covered
-            command += ["--ro-bind", os.path.join(stage_dir, "nst_course"), path + "/nst_course"]
+    python_path = ["/given"] + _site_packages()
+    for path in _covered(binds):  # the package (and its notebooks) where a bind would show it
+        if path.endswith("/nst_course"):
+            command += ["--ro-bind", os.path.join(stage_dir, "nst_course"), path]
+        else:
+            command += ["--tmpfs", path, "--remount-ro", path]
     command += ["--ro-bind", stage_dir, "/given"]
     for path in ("/etc/ld.so.cache", "/etc/localtime"):
         command += ["--ro-bind-try", path, path]

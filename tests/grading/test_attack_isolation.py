@@ -209,3 +209,39 @@ def test_its_world_holds_nothing_of_the_machine(tmp_path):
     from nst_course.grading.sandbox import UIDS
 
     assert uid in UIDS
+
+
+def test_without_cgroups_the_outputs_say_so_and_time_still_holds(monkeypatch):
+    """A machine without usable cgroups (simulated: the grader is told there are none): the
+    notes say memory was not limited by the kernel, and the wall-time limit still ends the
+    function and everything it started."""
+    import dataclasses
+
+    from nst_course.grading import sandbox
+
+    found = sandbox.machine()
+    bare = dataclasses.replace(
+        found, cgroups=None, notes=("no usable cgroups on the grading machine (simulated)",)
+    )
+    monkeypatch.setattr(sandbox, "_MACHINE", bare)
+    box = sandbox.zygote()
+    monkeypatch.setattr(box, "machine", bare)
+    spin = """def gram_matrix(A):
+    import time
+    if os.fork() == 0:
+        while True:
+            pass
+    while True:
+        time.sleep(1)
+"""
+    started = time.monotonic()
+    rows, result = grade(
+        samples.python_file({"gram_matrix": spin}), graded=["gram_matrix"], timeout=5
+    )
+    assert "ran longer than the time limit of 5 s" in rows["gram_matrix"]["hint"], rows
+    assert time.monotonic() - started < 5 + 30
+    assert any("no usable cgroups" in note for note in result["notes"]), result["notes"]
+    deadline = time.monotonic() + 10
+    while box_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not box_processes()
