@@ -521,11 +521,14 @@ class Zygote:
     """One warm sandbox parent (see the module); :meth:`run` runs one job in it."""
 
     def __init__(self, confined=True):
-        from .stage import stage
+        from .stage import shared_stage, stage
 
         self.confined = confined
         self.machine = machine() if confined else None
-        self.stage_dir = stage()
+        if confined:  # one tree per version of the package, in the root-only box folder
+            self.stage_dir, self.own_stage = shared_stage(_lock_folder()), False
+        else:
+            self.stage_dir, self.own_stage = stage(), True
         self.process = None
         self.sock = None
         self.jobs = 0
@@ -592,7 +595,8 @@ class Zygote:
         self.stop()
         from .stage import remove_stage
 
-        remove_stage(self.stage_dir)
+        if self.own_stage:
+            remove_stage(self.stage_dir)
 
     def _job_global_pid(self, ns_pid):
         """The global pid of the job's first process (``ns_pid`` in the zygote's namespace)."""
