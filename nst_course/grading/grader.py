@@ -89,6 +89,13 @@ def _judge(name, probes, observations, seconds, start_costs=None):
             seconds=seconds,
         )
     hint = result.message
+    quoted = [
+        r["error"]["message"][:40]
+        for r in observations.get("results", [])
+        if isinstance(r.get("error"), dict) and r["error"].get("message")
+    ]
+    if any(q in hint for q in quoted):  # text the submission made: labelled as its own
+        hint += " (the error message is the submission's own)"
     if "[Errno 27]" in str(observations):
         hint = "wrote a file larger than the limit; " + hint
     passed = result.passed

@@ -402,7 +402,9 @@ def _python():
 
 def _site_packages():
     found = []
-    for path in site.getsitepackages() + [sysconfig.get_paths()["purelib"]]:
+    # and the package folders .pth lines added (an environment extended by another's)
+    added = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    for path in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] + added:
         path = os.path.realpath(path)
         if os.path.isdir(path) and path not in found:
             found.append(path)

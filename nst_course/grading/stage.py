@@ -5,8 +5,9 @@ The sandbox (:mod:`nst_course.grading.sandbox`) never binds the checkout or the 
 package. It binds this staged tree instead, first on the child's path, so ``import
 nst_course`` inside a sandbox finds only what is staged here:
 
-- the course's given code: ``config``, ``vgg`` (building VGG-19), ``images`` (``save_image``),
-  ``weights`` (the tiny weights), ``registry``, ``seeding``, ``errors``, ``layers``, ``_tf``;
+- the course's given code: the package's top-level modules (``config``, ``vgg`` building
+  VGG-19, ``images`` with ``save_image``, ``registry``, ``seeding``, ``errors``, ``layers``,
+  ``_tf``...) but ``training``, ``cli`` and ``__main__``, and ``weights`` (the tiny weights);
 - ``costs`` without its graded functions (``compute_style_cost``, given by the course, stays:
   it calls whatever ``compute_layer_style_cost`` its module holds);
 - ``grading.observing`` (what a function did, as values), ``grading.points`` and
@@ -41,18 +42,13 @@ FORBIDDEN_NAMES = frozenset(
     }
 )
 
-#: Files copied as they are (relative to the package folder); folders end with "/".
+#: Top-level modules never staged (every other top-level module is: a module added later,
+#: such as a helper split out of ``images``, comes along; :func:`check_staged` still checks it).
+NOT_STAGED = ("training.py", "cli.py", "__main__.py", "costs.py", "__init__.py")
+
+#: Files copied as they are (relative to the package folder) besides the top-level modules;
+#: folders end with "/".
 COPIED = (
-    "_tf.py",
-    "_values.py",
-    "_progress.py",
-    "config.py",
-    "errors.py",
-    "images.py",
-    "layers.py",
-    "registry.py",
-    "seeding.py",
-    "vgg.py",
     "weights/",
     "grading/observing.py",
     "grading/points.py",
@@ -169,7 +165,10 @@ def stage(destination: str | None = None) -> str:
         with open(os.path.join(package, relative), encoding="utf-8") as handle:
             return handle.read()
 
-    for relative in COPIED:
+    top_level = sorted(
+        name for name in os.listdir(package) if name.endswith(".py") and name not in NOT_STAGED
+    )
+    for relative in top_level + list(COPIED):
         if relative.endswith("/"):
             shutil.copytree(
                 os.path.join(package, relative),
@@ -200,6 +199,7 @@ def _sources():
 
     package = os.path.dirname(os.path.abspath(nst_course.__file__))
     relatives = [r for r in COPIED if not r.endswith("/")] + list(KEEP_ONLY) + list(REMOVE)
+    relatives += [n for n in os.listdir(package) if n.endswith(".py") and n not in NOT_STAGED]
     relatives += ["__init__.py", "grading/__init__.py"]
     for folder in [r for r in COPIED if r.endswith("/")]:
         for root, _dirs, files in os.walk(os.path.join(package, folder)):
