@@ -28,7 +28,6 @@ The supervisor trusts none of it beyond being values under a strict schema
 """
 
 import builtins
-import contextlib
 import ctypes
 import hashlib
 import json
@@ -393,26 +392,6 @@ def gram_oracle(table: dict):
     return looked_up
 
 
-@contextlib.contextmanager
-def _callees(function, replacements):
-    """Swap names in the function's globals for the duration (the observing seam's callees)."""
-    namespace = getattr(function, "__globals__", None)
-    if namespace is None or not replacements:
-        yield
-        return
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in replacements}
-    namespace.update(replacements)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
-
-
 def _read_back(path):
     """A saved file's bytes (hex) for the supervisor: never through a link, at most 1 MB."""
     try:
@@ -469,7 +448,7 @@ def observe_model_nn(function, probe: dict, graph_spec: dict, workdir: str) -> d
     with graph.as_default(), tf1.Session(graph=graph) as sess, sess.as_default():
         run_dir = tempfile.mkdtemp(prefix="model_nn-", dir=workdir)
         os.makedirs(os.path.join(run_dir, "output"))
-        with _callees(function, handles), observing._working_directory(run_dir):
+        with observing._globals_set(function, handles), observing._working_directory(run_dir):
             with observing._captured() as (out, err):
                 try:
                     value = function(sess, start, num_iterations=probe["iterations"])
@@ -515,7 +494,7 @@ def run_function(request: dict, workdir: str) -> dict:
     workdir = os.path.join(workdir, "check-" + name)
     os.makedirs(workdir, exist_ok=True)
     try:
-        with _callees(function, callees):
+        with observing._globals_set(function, callees):
             if name == "model_nn":
                 observation = {
                     "name": name,

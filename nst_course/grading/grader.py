@@ -122,6 +122,11 @@ def _death(status, limits):
         return "the grading process was killed by signal %d" % (status - 128)
     if status is None:
         return "the grading process ended before the function returned"
+    if status in (70, 71):  # the job's own set-up (namespaces, tmpfs), before the student's code
+        return (
+            "the grader's sandbox could not be set up for it (status %d): the machine refused "
+            "a namespace or a mount (see the teachers' sandbox page)" % status
+        )
     return "the grading process ended (exit status %s) before the function returned" % status
 
 
