@@ -277,12 +277,13 @@ def _drop(libc, uid, gid, confined):
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _limits(limits):
+def _limits(limits, confined):
     cpu = int(limits["cpu"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_FSIZE, (int(limits["fsize"]),) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (int(limits["nofile"]),) * 2)
-    resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["nproc"]),) * 2)
+    if confined:  # counts the uid's processes: only the box's own uid is the sandbox's alone
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["nproc"]),) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -308,7 +309,7 @@ def _student(header, request, result_fd, workdir, confined):
             libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "proc"
         )
         libc.sethostname(b"sandbox", 7)
-    _limits(header["limits"])
+    _limits(header["limits"], confined)
     _drop(libc, header["uid"], header["gid"], confined)
     _close_all_but(result_fd)
     os.chdir(workdir)
