@@ -62,8 +62,9 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         type=_gigabytes,
         default=4.0,
         metavar="GB",
-        help="memory allowed to a submission's processes, in GB (TensorFlow itself takes "
-        "about 0.8)",
+        help="memory allowed to each graded function's sandbox, in GB, counted by the kernel "
+        "(anonymous, shared and tmpfs memory; TensorFlow, imported once per worker, is not "
+        "counted)",
     )
     p.add_argument(
         "--workers",
