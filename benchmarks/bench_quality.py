@@ -158,9 +158,9 @@ def units(opts, weights, keep_images):
     iteration ({'seconds', 'stage', 'iteration', 'cost'}), ``cost`` being the output-size
     total cost (None before the last scale; for Adam read every 20 iterations and at the end).
     ``keep_images``: {iteration: image} of the last scale, filled in (untimed)."""
-    import nst_course.run.runner as job
+    import nst_course.run.graph as job
     from nst_course._tf import tf1
-    from nst_course.run.schedule import _stage_images, plan, upsample
+    from nst_course.run.schedule import plan, upsample
 
     stages = plan(opts)
     image = None
@@ -175,7 +175,7 @@ def units(opts, weights, keep_images):
             scales=[1.0],
             scale_iterations=None,
         )
-        prepared = _stage_images(job, opts, stage, weights)
+        prepared = job.read_images(opts, stage.width, stage.height, weights)
         graph_tf = tf1.Graph()
         with graph_tf.as_default():
             if opts.seed is not None:

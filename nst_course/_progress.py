@@ -1,9 +1,10 @@
 """Progress bars for every part of the package, drawn by tqdm.
 
-One rule everywhere (the main job's iterations, a download's bytes, a batch's jobs, a class's
-submissions): inside a Jupyter kernel, ``tqdm.auto``'s widget; on a terminal, a tqdm bar
-redrawn in place; in a log or a pipe (CI), no bar at all: the caller writes plain lines of its
-own, so logs stay readable. Plumbing, like ``_tf``: it imports nothing of the package.
+One rule everywhere (the main job's iterations, a download's bytes, a batch's jobs, a
+figure's panels, a class's submissions): inside a Jupyter kernel, ``tqdm.auto``'s widget; on a
+terminal, a tqdm bar redrawn in place; in a log or a pipe (CI), no bar at all but plain lines,
+so logs stay readable. :class:`Reporter` is that rule for anything counted in steps;
+:func:`bar` the tqdm bar itself. Plumbing, like ``_tf``: it imports nothing of the package.
 """
 
 import sys
@@ -47,3 +48,72 @@ def bar(total, stream=None, tty=None, **options):
     options.setdefault("ncols", min(size.columns or 80, 100))
     options.setdefault("nrows", size.lines or 24)
     return tqdm(total=total, file=stream, mininterval=0.1, **options)
+
+
+class Reporter:
+    """Progress over ``total`` steps (jobs, panels, submissions): one reporter for the package.
+
+    ``with Reporter(total, "panels") as progress: ... progress.advance(1, "content-conv1_2")``.
+    On a terminal (or in Jupyter) a tqdm bar with ``label``, the postfix beside it; in a log or
+    a pipe a plain line per :meth:`advance`, made from ``line`` (``{label}``, ``{done}``,
+    ``{total}``, ``{postfix}``), so logs stay readable. ``enabled=False`` shows nothing.
+    ``initial`` steps are done already (e.g. reused from an earlier run).
+    """
+
+    def __init__(
+        self,
+        total,
+        label,
+        *,
+        stream=None,
+        enabled=True,
+        initial=0,
+        unit="it",
+        line="{label} {done}/{total}: {postfix}",
+    ):
+        self.stream = sys.stdout if stream is None else stream
+        self.total, self.label, self.done = int(total), label, int(initial)
+        self.enabled, self.line = enabled, line
+        self.bar = (
+            bar(total, self.stream, initial=initial, desc=label, unit=unit) if enabled else None
+        )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    @property
+    def plain(self):
+        """True when lines are written (no bar can be drawn here)."""
+        return self.enabled and self.bar is None
+
+    def advance(self, n=1, postfix=""):
+        """``n`` more steps are done; ``postfix`` says what (beside the bar, or in the line)."""
+        self.done += n
+        if self.bar is not None:
+            if postfix:
+                self.bar.set_postfix_str(postfix, refresh=False)
+            self.bar.update(n)
+        elif self.enabled:
+            self.write(
+                self.line.format(
+                    label=self.label, done=self.done, total=self.total, postfix=postfix
+                )
+            )
+
+    def note(self, text):
+        """A line for a log only (a bar shows the same by itself, e.g. the steps reused)."""
+        if self.plain:
+            self.write(text)
+
+    def write(self, text):
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self):
+        """End the bar (it stays as the last line)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -79,3 +79,31 @@ def layer_weights(text):
             raise argparse.ArgumentTypeError("%r: write each style layer as NAME:WEIGHT" % item)
         result.append((name.strip(), non_negative_float(weight)))
     return result
+
+
+def positive_int_list(text):
+    """'100,50,20' -> [100, 50, 20]; each a whole number greater than 0."""
+    return [positive_int(item) for item in comma_list(text)]
+
+
+def fraction_list(text):
+    """'0.5,1' -> [0.5, 1.0]; each greater than 0 and at most 1 (a fraction of a size)."""
+    values = float_list(text)
+    if any(v > 1 for v in values):
+        raise argparse.ArgumentTypeError(
+            "%r: each scale is a fraction of the output size, at most 1" % text
+        )
+    return values
+
+
+_YES = ("1", "true", "yes", "y", "on")
+_NO = ("0", "false", "no", "n", "off")
+
+
+def yes_no(text):
+    """'yes' -> True, 'off' -> False (1/0, true/false, yes/no, y/n, on/off; any case)."""
+    if text.strip().lower() in _YES:
+        return True
+    if text.strip().lower() in _NO:
+        return False
+    raise argparse.ArgumentTypeError("%r is not yes/no (1/0, true/false)" % text)

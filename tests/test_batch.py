@@ -188,19 +188,15 @@ def test_bad_rows_are_refused_before_any_work(pictures, tmp_path):
 
 
 def test_a_column_per_run_option(pictures, tiny_mat):
-    """Every run option (from the run parser itself) is a manifest column, checked like `run`."""
-    from nst_course.batch.manifest import manifest_jobs, run_defaults, run_option_actions
-    from nst_course.cli import build_parser
+    """Every run option (a RunOptions field) is a manifest column, checked like `run`."""
+    from nst_course.batch.manifest import manifest_jobs, run_defaults
 
-    sub = [a for a in build_parser()._actions if hasattr(a, "choices") and a.choices][0]
-    run_parser = sub.choices["run"]
-    actions = run_option_actions(run_parser)
     manifest = write_manifest(
         pictures / "columns.csv",
         ["a.png,s.png,lbfgs,0.5,yes,conv1_1:1", "a.png,\"s.png,t.png\",,,no,"],
         "content,style,optimizer,tv-weight,preserve_colors,style-layers",
     )
-    jobs, errors = manifest_jobs(str(manifest), actions, run_defaults(run_parser), "out")
+    jobs, errors = manifest_jobs(str(manifest), run_defaults(), "out")
     assert errors == []
     first, second = (job.options for job in jobs)
     assert (first.optimizer, first.tv_weight, first.preserve_colors, first.style_layers) == (

@@ -17,7 +17,8 @@ import pytest
 
 from nst_course.demos import Settings, layers_figure, render
 from nst_course.demos.figures import CONTENT_LAYERS, STYLE_LAYERS
-from nst_course.images import generate_noise_image, load_image, reshape_and_normalize_image
+from nst_course.images import generate_noise_image, reshape_and_normalize_image
+from nst_course.loading import load_image
 from tests.conftest import ROOT, cli_env
 
 W, H, ITERATIONS = 40, 32, 20

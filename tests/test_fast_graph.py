@@ -13,7 +13,8 @@ import pytest
 import tensorflow as tf
 
 from nst_course import STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
-from nst_course.run.runner import RunOptions, initial_image, prepare, run
+from nst_course.run.graph import initial_image, prepare
+from nst_course.run.runner import RunOptions, run
 from nst_course.vgg import load_vgg_model
 
 from .conftest import random_image
@@ -172,7 +173,7 @@ def test_frozen_weights_mode_is_set_only_before_tensorflow_loads(monkeypatch):
     import sys
 
     from nst_course.run import onednn
-    from nst_course.run.runner import weights_as
+    from nst_course.run.graph import weights_as
 
     from .conftest import ROOT, cli_env
 

@@ -166,7 +166,7 @@ def test_ctrl_c_saves_the_current_image_and_exits_130(pictures, tmp_path):
 
 
 def test_ctrl_c_keeps_the_cost_line_of_every_finished_iteration(pictures, tmp_path):
-    """A cost line waits for the next step's forward pass (nst_course.run.runner.CostLines); an
+    """A cost line waits for the next step's forward pass (nst_course.run.stage.CostLines); an
     interruption writes the one still waiting, so costs.csv has every finished iteration."""
     import csv
 
@@ -244,12 +244,13 @@ def test_ctrl_c_during_lbfgs(pictures, tmp_path):
 def test_interrupt_before_the_run_starts_is_one_line(monkeypatch, capsys):
     """In-process: a Ctrl-C while the run is still starting up is one line and status 130."""
     from nst_course import cli
+    from nst_course.run import cli as run_cli
 
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_run", interrupted)
-    monkeypatch.setattr(cli, "preflight_run", lambda args: None)
+    monkeypatch.setattr(run_cli, "cmd_run", interrupted)
+    monkeypatch.setattr(run_cli, "preflight", lambda args: None)
     monkeypatch.setattr(cli, "_quiet_tensorflow", lambda args=None: None)
     assert cli.main(["run"]) == 130
     assert capsys.readouterr().err == "nst-course: interrupted by SIGINT\n"

@@ -17,9 +17,13 @@ import tensorflow as tf
 from nst_course.config import CONFIG
 from nst_course.costs import total_variation_cost
 from nst_course.errors import NSTError
-from nst_course.images import load_image, reshape_and_normalize_image
+from nst_course.images import reshape_and_normalize_image
+from nst_course.loading import load_image
+from nst_course.run import graph as run_graph
 from nst_course.run import runner, styles
 from nst_course.run.runner import RunOptions
+from nst_course.run.schedule import whole
+from nst_course.run.stage import Reporting, print_line, train_stage
 
 from .conftest import random_image
 
@@ -65,11 +69,11 @@ def make_opts(tmp_path, tiny_mat, pictures, out="out", **kw):
 
 def built(opts):
     """(prepared, graph, sess) for ``opts`` in a fresh graph; close the session when done."""
-    prepared = runner.prepare(opts)
+    prepared = run_graph.prepare(opts)
     graph_tf = tf.Graph()
     with graph_tf.as_default():
         sess = tf1.Session(graph=graph_tf)
-        graph = runner.build(opts, prepared, sess)
+        graph = run_graph.build(opts, prepared, sess)
     return prepared, graph, sess
 
 
@@ -351,14 +355,14 @@ def test_other_layers_change_the_costs_as_numpy_says(tmp_path, tiny_mat, picture
 
 
 def test_init_choices_give_the_start_image(tmp_path, tiny_mat, pictures):
-    prepared = runner.prepare(make_opts(tmp_path, tiny_mat, pictures))
+    prepared = run_graph.prepare(make_opts(tmp_path, tiny_mat, pictures))
     content = reshape_and_normalize_image(load_image(pictures["content"], W, H))
     style = reshape_and_normalize_image(load_image(pictures["style_a"], W, H))
     other = random_image(2 * H, 2 * W, seed=11)
     imageio.imwrite(tmp_path / "start.png", other)
 
     def start(init):
-        return runner.initial_image(make_opts(tmp_path, tiny_mat, pictures, init=init), prepared)
+        return run_graph.initial_image(make_opts(tmp_path, tiny_mat, pictures, init=init), prepared)
 
     np.testing.assert_array_equal(start("content"), content)
     np.testing.assert_array_equal(start("style"), style)
@@ -459,11 +463,15 @@ def test_lbfgs_run_lowers_the_cost_within_bounds(tmp_path, tiny_mat, pictures, c
         print_every=5,
     )
     prepared, graph, sess = built(opts)
+    start = run_graph.initial_image(opts, prepared)
     with sess:
-        log = runner.CostLog(os.path.join(opts.output_dir, "costs.csv"))
-        final = runner.optimize(opts, graph, sess, runner.initial_image(opts, prepared), log)
-        graph.model["input"].load(runner.initial_image(opts, prepared).astype(np.float32), sess)
+        graph.model["input"].load(start.astype(np.float32), sess)
         start_J = sess.run(graph.J)
+    os.makedirs(opts.output_dir)
+    log = runner.CostLog(os.path.join(opts.output_dir, "costs.csv"))
+    frames = runner.Frames(opts, prepared.content_rgb, upsample=False)
+    report = Reporting(log, frames=frames, say=print_line)
+    final = train_stage(opts, whole(opts), prepared, report, start_image=start).image
     assert [r[0] for r in log.rows] == [0, 5]
     assert log.rows[1][1] < log.rows[0][1] < start_J
     assert (final + MEANS >= -1e-3).all() and (final + MEANS <= 255 + 1e-3).all()

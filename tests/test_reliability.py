@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from nst_course.errors import ImageError, NSTError, OptionError, describe, exit_status
-from nst_course.images import MAX_PIXELS, MIN_SIDE, load_image
+from nst_course.loading import MAX_PIXELS, MIN_SIDE, load_image
 
 from .conftest import ROOT, cli_env, random_image
 
@@ -693,12 +693,13 @@ def test_describe_tensorflow_errors():
 
 def test_main_turns_unexpected_exceptions_into_one_line(monkeypatch, capsys):
     from nst_course import cli
+    from nst_course.run import cli as run_cli
 
     def boom(args):
         raise PermissionError(errno.EACCES, "Permission denied", "out/costs.csv")
 
-    monkeypatch.setattr(cli, "cmd_run", boom)
-    monkeypatch.setattr(cli, "preflight_run", lambda args: None)
+    monkeypatch.setattr(run_cli, "cmd_run", boom)
+    monkeypatch.setattr(run_cli, "preflight", lambda args: None)
     monkeypatch.setattr(cli, "_quiet_tensorflow", lambda args=None: None)
     assert cli.main(["run"]) == 1
     err = capsys.readouterr().err

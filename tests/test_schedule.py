@@ -16,7 +16,9 @@ import tensorflow as tf
 from nst_course import STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
 from nst_course.config import CONFIG
 from nst_course.errors import OptionError
+from nst_course.run import graph as run_graph
 from nst_course.run import runner, schedule
+from nst_course.run.cli import preflight
 from nst_course.run.presets import PRESETS, apply_preset, preset_flags
 from nst_course.run.runner import RunOptions
 from nst_course.vgg import load_vgg_model
@@ -131,7 +133,7 @@ def course_cost(opts, image):
     """J of ``image`` with the course's functions (load_vgg_model, compute_content_cost,
     compute_style_cost, total_cost) at the output size, the content and style images read as
     a single-scale run reads them."""
-    prepared = runner.prepare(opts)
+    prepared = run_graph.prepare(opts)
     graph = tf.Graph()
     with graph.as_default(), tf1.Session(graph=graph) as sess, sess.as_default():
         model = load_vgg_model(opts.weights, height=opts.height, width=opts.width)
@@ -226,10 +228,8 @@ def test_preset_fast_is_exactly_the_documented_recipe():
         assert flags in fh.read()
     assert apply_preset(RunOptions(preset="fast", init="style")).init == "style"
     # The checks made before TensorFlow loads see the preset's scales (one count per scale).
-    from nst_course.cli import preflight_run
-
     counts = ",".join("2" for _ in recipe["scales"])
-    preflight_run(
+    preflight(
         build_parser().parse_args(
             [
                 "run",

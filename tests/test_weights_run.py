@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nst_course import WeightsError
-from nst_course.run.runner import RunOptions, prepare
+from nst_course.run.graph import prepare
+from nst_course.run.runner import RunOptions
 from nst_course.weights.synthetic import write_matconvnet
 
 

@@ -6,7 +6,8 @@
 
 Every ``nst-course run`` option (but --content, --style, --output-dir, --resume,
 --checkpoint-every, --quiet) is also a batch option: the default for every job, and a manifest
-column. They are copied from the run command's parser, so new run options come for free.
+column. Both are built from :class:`~nst_course.run.options.RunOptions`' fields, so new run
+options come for free.
 
 Exit status: 0 when every job is done (now or by an earlier run), 1 when some failed or were
 left out as invalid (the summary names them), 2 for usage errors (including a manifest with
@@ -15,24 +16,23 @@ are kept; run the same command again to do the rest).
 """
 
 import argparse
-import copy
 import os
 import sys
 import time
-from types import SimpleNamespace
 
-from .. import _progress
+from .._progress import Reporter
+from .._values import positive_int
 from ..errors import OptionError
+from ..run.options import RunOptions, argument, flag_of
+from ..run.progress import format_duration
+from .manifest import job_fields, manifest_jobs, pair_jobs, run_defaults
 
 DEFAULT_OUT = "batch-output"
 
 
 def add_parser(subparsers, formatter_class, parser_class=None):
-    """Add ``batch`` to ``subparsers`` (after ``run``, whose options it copies)."""
-    from .manifest import run_option_actions
-
-    run_parser = subparsers.choices["run"]
-    count = run_parser._option_string_actions["--iterations"].type  # run's whole-number check
+    """Add ``batch`` to ``subparsers``: its own options and every job option of ``run``."""
+    count = positive_int
     p = subparsers.add_parser(
         "batch",
         help="many content x style jobs at once, on Dask",
@@ -96,51 +96,43 @@ def add_parser(subparsers, formatter_class, parser_class=None):
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     g = p.add_argument_group("run options (the default for every job; also manifest columns)")
-    for action in run_option_actions(run_parser):
-        mine = copy.copy(action)
-        mine.default = argparse.SUPPRESS  # only what the user gives overrides run's default
-        g._add_action(mine)
-    p.set_defaults(handler=cmd_batch, run_parser=run_parser)
+    for f in job_fields():  # only what the user gives overrides run's default
+        g.add_argument(flag_of(f.name), **argument(f, default=argparse.SUPPRESS))
+    p.set_defaults(handler=cmd_batch)
     return p
 
 
 def _jobs(args, out):
     """(jobs, errors, batch options) from the command line (see :mod:`.manifest`)."""
-    from .manifest import manifest_jobs, pair_jobs, run_defaults, run_option_actions
-
-    actions = run_option_actions(args.run_parser)
-    options = run_defaults(args.run_parser)
-    options.update({a.dest: getattr(args, a.dest) for a in actions if hasattr(args, a.dest)})
+    options = run_defaults()
+    options.update({name: getattr(args, name) for name in options if hasattr(args, name)})
     if args.manifest and (args.content or args.style):
         raise OptionError("give a manifest or --content/--style, not both")
     if args.manifest:
-        return manifest_jobs(args.manifest, actions, options, out)
+        return manifest_jobs(args.manifest, options, out)
     if not (args.content and args.style):
         raise OptionError("give a MANIFEST.csv, or --content and --style (files or folders)")
     return pair_jobs(args.content, args.style, options, out)
 
 
 class JobsProgress:
-    """Jobs done / failed / running, jobs per minute and time left: a tqdm bar on a terminal
-    (or a notebook widget), else one plain line per finished job."""
+    """Jobs done / failed / running, jobs per minute and time left, on the package's one
+    progress reporter (:class:`nst_course._progress.Reporter`): a bar on a terminal (or a
+    notebook widget), else one plain line per finished job."""
 
     def __init__(self, total, enabled=True, stream=None):
-        self.total, self.enabled = total, enabled
-        self.stream = sys.stdout if stream is None else stream
+        self.total = total
         self.counts = {"done": 0, "failed": 0, "skipped": 0}
         self.slots = 1
         self.started = None
         self.ran = 0  # jobs finished by workers in this batch (for the rate)
-        self.bar = (
-            _progress.bar(
-                total,
-                self.stream,
-                unit="job",
-                desc="nst-course batch",
-                bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix}",
-            )
-            if enabled
-            else None
+        self.report = Reporter(
+            total,
+            "nst-course batch",
+            stream=stream,
+            enabled=enabled,
+            unit="job",
+            line="[{done}/{total}] {postfix}",
         )
 
     def start(self, client):
@@ -150,16 +142,9 @@ class JobsProgress:
         except Exception:  # noqa: BLE001 - only the "running" figure depends on it
             self.slots = 1
 
-    def finished(self, result):
-        self.counts[result.status] = self.counts.get(result.status, 0) + 1
-        if result.status != "skipped" and result.seconds is not None:
-            self.ran += 1
-        if not self.enabled:
-            return
-        from ..run.progress import format_duration
-
-        n = sum(self.counts.values())
-        left = self.total - n
+    def counts_text(self):
+        """``'3 done, 0 failed, 1 skipped, 2 running, 1.5 jobs/min, 1:20 left'``."""
+        left = self.total - sum(self.counts.values())
         running = min(left, self.slots) if self.started is not None else 0
         text = "%d done, %d failed, %d skipped, %d running" % (
             self.counts["done"],
@@ -170,18 +155,22 @@ class JobsProgress:
         if self.started is not None and self.ran:
             rate = self.ran / max(1e-9, time.monotonic() - self.started) * 60
             text += ", %.1f jobs/min, %s left" % (rate, format_duration(left / rate * 60))
-        if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
-            self.bar.update(1)
-        else:
-            line = "[%d/%d] %s %s" % (n, self.total, result.id, result.status)
+        return text
+
+    def finished(self, result):
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        if result.status != "skipped" and result.seconds is not None:
+            self.ran += 1
+        text = self.counts_text()
+        if self.report.plain:  # a log: the job's own line, then the counts
+            line = "%s %s" % (result.id, result.status)
             if result.seconds is not None and result.status != "skipped":
                 line += " in %.1f s" % result.seconds
-            print("%s (%s)" % (line, text), file=self.stream, flush=True)
+            text = "%s (%s)" % (line, text)
+        self.report.advance(1, text)
 
     def close(self):
-        if self.bar is not None:
-            self.bar.close()
+        self.report.close()
 
 
 def _say(args, *lines, stream=None):
@@ -214,7 +203,7 @@ def cmd_batch(args):
     for k, (where, ident, message) in enumerate(errors):
         if not ident or ident in results or any(job.id == ident for job in jobs):
             ident = "invalid-%d" % (k + 1)
-        stub = Job(ident, SimpleNamespace(content="", style=[]))
+        stub = Job(ident, RunOptions(content="", style=[]))
         all_jobs.append(stub)
         results[ident] = JobResult(
             ident, "skipped", error="invalid (%s): %s" % (where, message), job=stub

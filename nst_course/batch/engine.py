@@ -11,7 +11,7 @@ The Python API behind ``nst-course batch`` (and the figures' panels)::
         print(result.id, result.status, result.seconds, result.costs, result.error)
 
 Image bytes travel with the tasks and the files come back as bytes (:mod:`.job`); the client
-writes them atomically (``images.atomic_write``), then a small ``.nst-batch.json`` that marks
+writes them atomically (:func:`nst_course.files.atomic_write`), then a small ``.nst-batch.json`` that marks
 the job complete. A job whose marker matches (same options, same input bytes) and whose files
 are all there is *skipped* on the next run, without starting a cluster for it.
 """
@@ -117,7 +117,7 @@ def completed(directory):
 
 def write_job_files(directory, files, marker=None):
     """Write ``{name: bytes}`` into ``directory`` atomically, then the marker (if given)."""
-    from ..images import atomic_write
+    from ..files import atomic_write
 
     os.makedirs(directory, exist_ok=True)
     for name, data in files.items():

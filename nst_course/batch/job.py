@@ -26,7 +26,7 @@ import threading
 import time
 
 #: The weights this worker process loaded: {"key": ..., "weights": VGGWeights, "warning": str}.
-_KEPT = {}
+_KEPT: dict = {}
 _LOCK = threading.Lock()
 #: How many times this process loaded weights (reported with each result; tests read it).
 LOADS = [0]
@@ -119,7 +119,8 @@ def run_job(payload):
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from ..run.runner import RunOptions, run
+    from ..run.options import RunOptions
+    from ..run.runner import run
 
     workdir = tempfile.mkdtemp(prefix="nst-course-job-")
     try:

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from ..images import atomic_write
+from ..files import atomic_write
 
 COLUMNS = (
     "id",

@@ -59,7 +59,8 @@ class Explorer:
     ):
         import ipywidgets as widgets
 
-        from ..run.runner import RunOptions, prepare
+        from ..run.graph import prepare
+        from ..run.options import RunOptions
         from . import engine  # noqa: F401  (first: TensorFlow imported quietly)
 
         opts = RunOptions(

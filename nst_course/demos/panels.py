@@ -22,6 +22,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..files import atomic_write
+from ..run.options import RunOptions
+
 #: PNG text chunks of a panel file.
 KEY_CHUNK = "nst-course-panel"
 COSTS_CHUNK = "nst-course-costs"
@@ -60,7 +63,7 @@ class Rendered:
 
 # --------------------------------------------------------------------------- the task
 
-_WEIGHTS = {}  # source -> VGGWeights, kept per process (a worker renders many panels)
+_WEIGHTS: dict = {}  # source -> VGGWeights, kept per process (a worker renders many panels)
 _LOCK = threading.Lock()  # a worker with several threads renders panels side by side
 
 
@@ -86,13 +89,11 @@ def render_panel(payload):
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()  # a Dask worker: no start-up chatter, as in nst-course run
-    from ..run.runner import RunOptions
-    from .engine import prepared_from_arrays, train
+    from ..run.graph import from_arrays
+    from .engine import train
 
     opts = RunOptions(**payload["options"])
-    prepared = prepared_from_arrays(
-        payload["content"], [payload["style"]], weights_of(payload["weights"])
-    )
+    prepared = from_arrays(payload["content"], [payload["style"]], weights_of(payload["weights"]))
     trained = train(opts, prepared)
     return {
         "image": trained.image,
@@ -130,8 +131,6 @@ def panel_key(options, content, style, weights_id):
 def write_panel(path, rendered, key):
     """Write the panel's image to ``path`` (PNG, atomically) with its key and costs."""
     from PIL import Image, PngImagePlugin
-
-    from ..images import atomic_write
 
     info = PngImagePlugin.PngInfo()
     info.add_text(KEY_CHUNK, key)

@@ -93,7 +93,7 @@ def _resized_copy(source, target, size):
     """Centre-crop ``source`` to the aspect of ``size`` and resize it to ``size``; JPEG."""
     from PIL import Image
 
-    from ..images import atomic_write
+    from ..files import atomic_write
 
     with Image.open(source) as im:
         im = im.convert("RGB")

@@ -13,7 +13,7 @@ import shutil
 import sys
 
 from ..errors import NSTError
-from ..images import atomic_write
+from ..files import atomic_write
 from . import assets, porting
 from .rewrite import MARKER
 

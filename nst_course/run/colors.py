@@ -68,7 +68,8 @@ def save_preserving_colors(path, image, content_rgb):
     with the colours of ``content_rgb`` (H, W, 3 uint8). Written atomically."""
     import imageio.v2 as imageio
 
-    from ..images import atomic_write, to_uint8
+    from ..files import atomic_write
+    from ..images import to_uint8
 
     pixels = preserve_colors(content_rgb, to_uint8(image))
     ext = os.path.splitext(os.fspath(path))[1].lower()

@@ -77,7 +77,7 @@ def source_stamp(source):
 
 def write_cache(weights, path, stamp):
     """Write the conv part of ``weights`` (a validated :class:`VGGWeights`) to ``path``."""
-    from ..images import atomic_write
+    from ..files import atomic_write
 
     source, size, mtime_ns = stamp
     arrays = {

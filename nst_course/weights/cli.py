@@ -10,11 +10,23 @@ are usable, 1 (with a one-line ``nst-course: error: ...``) when they are not.
 import argparse
 import os
 
+from .._values import non_negative_int
 from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS
 
 
-def add_parsers(sub, formatter_class):
-    """Add the ``download`` and ``verify`` subcommands to ``sub``."""
+def add_parser(subparsers, formatter_class, parser_class):
+    """Add ``weights`` (with ``download`` and ``verify``) to the command line."""
+    p = subparsers.add_parser(
+        "weights", help="get and check the VGG-19 weights", formatter_class=formatter_class
+    )
+    sub = p.add_subparsers(dest="weights_command", metavar="COMMAND", parser_class=parser_class)
+    sub.required = True
+    _add_download(sub, formatter_class)
+    _add_verify(sub, formatter_class)
+    return p
+
+
+def _add_download(sub, formatter_class):
     from .download import default_dest
 
     p = sub.add_parser(
@@ -38,10 +50,17 @@ def add_parsers(sub, formatter_class):
         metavar="HEX|none",
         help="expected SHA-256 ('none' skips the check)",
     )
-    p.add_argument("--retries", type=int, default=3, help="resume a cut transfer this many times")
+    p.add_argument(
+        "--retries",
+        type=non_negative_int,
+        default=3,
+        help="resume a cut transfer this many times",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_download)
 
+
+def _add_verify(sub, formatter_class):
     p = sub.add_parser(
         "verify",
         help="check a weights file",
