@@ -166,6 +166,8 @@ class JobsProgress:
             line = "%s %s" % (result.id, result.status)
             if result.seconds is not None and result.status != "skipped":
                 line += " in %.1f s" % result.seconds
+            if result.costs:  # the saved image's (costs.csv's last row)
+                line += ", total cost %.4g" % result.costs[0]
             text = "%s (%s)" % (line, text)
         self.report.advance(1, text)
 

@@ -45,7 +45,7 @@ class Job:
 class JobResult:
     """What became of a job. ``status``: ``'done'``, ``'failed'`` or ``'skipped'`` (complete
     from an earlier run, or an invalid row left out); ``costs``: (total, content, style) of
-    the last logged iteration; ``error``: the one-line reason of a failure."""
+    the saved image (the run's last iteration); ``error``: the one-line reason of a failure."""
 
     id: str
     status: str

@@ -7,7 +7,8 @@ finishes (a reader never sees half a file)::
 
 ``status`` is ``done``, ``failed``, ``skipped`` (complete from an earlier run; or, with
 ``--skip-invalid``, an invalid row, whose error column says why) or ``pending`` (not finished:
-the batch was stopped). The costs are those of the last logged iteration (costs.csv's last row).
+the batch was stopped). The costs are those of the job's saved image (costs.csv's last row:
+the run's last iteration).
 
 ``contact_sheet.png`` is a labelled grid of the results: content rows x style columns, with the
 content and style images as row and column headers, when every job is one (content, style)
@@ -22,7 +23,8 @@ import os
 
 import numpy as np
 
-from ..files import atomic_write
+from ..files import write_text
+from ..run.plotting import new_figure, save_figure
 
 COLUMNS = (
     "id",
@@ -62,8 +64,7 @@ def write_results(path, jobs, results):
             ]
         )
     text = buf.getvalue()
-    atomic_write(path, lambda tmp: open(tmp, "w", encoding="utf-8").write(text))
-    return path
+    return write_text(path, text)
 
 
 def read_results(path):
@@ -122,8 +123,6 @@ def _short(path, limit=24):
 
 def contact_sheet(path, out, jobs, results, cell_inches=1.8):
     """Write the contact sheet (see the module's docstring) to ``path``; returns ``path``."""
-    from ..run.outputs import PNG_METADATA, _figure
-
     labels = [job.label for job in jobs]
     grid = all(labels) and len(set(labels)) == len(labels)
     if grid:
@@ -133,7 +132,7 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
     else:
         cols = max(1, math.ceil(math.sqrt(len(jobs))))
         rows = max(1, math.ceil(len(jobs) / cols))
-    fig = _figure(cols * cell_inches, rows * (cell_inches + 0.25))
+    fig = new_figure(cols * cell_inches, rows * (cell_inches + 0.25))
     fig.subplots_adjust(
         left=0.01,
         right=0.99,
@@ -183,8 +182,7 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
                 _short(job.id, 28),
                 note=_status_note(result),
             )
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", metadata=PNG_METADATA))
-    return path
+    return save_figure(fig, path)
 
 
 def _status_note(result):

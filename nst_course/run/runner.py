@@ -123,11 +123,10 @@ def run(opts: RunOptions) -> np.ndarray:
 
         result = preserve_colors(full.content_rgb, result)
     write_reports(opts, full.content_rgb, full.style_rgbs, result, log.rows, weights=full.weights)
-    say_lines(
-        say,
-        "Done in %.1f s: %s" % (time.time() - started, path),
-        "Also written there: costs.csv, costs.png, summary.png, progress.gif",
-    )
+    say_lines(say, "Done in %.1f s: %s" % (time.time() - started, path))
+    if log.rows:  # the saved image's costs (costs.csv's last row)
+        say_lines(say, "Its costs (iteration %d): total %s, content %s, style %s" % log.rows[-1])
+    say_lines(say, "Also written there: costs.csv, costs.png, summary.png, progress.gif")
     return result
 
 
