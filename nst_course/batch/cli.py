@@ -23,16 +23,19 @@ import time
 from .._progress import Reporter
 from .._values import positive_int
 from ..errors import OptionError
+from ..run.checks import check_output_dir
 from ..run.options import RunOptions, argument, flag_of
 from ..run.progress import format_duration
-from .manifest import job_fields, manifest_jobs, pair_jobs, run_defaults
+from ..run.safety import Interrupted
+from .engine import Job, JobResult, run_jobs
+from .manifest import describe_row_error, job_fields, manifest_jobs, pair_jobs, run_defaults
+from .report import contact_sheet, write_results
 
 DEFAULT_OUT = "batch-output"
 
 
 def add_parser(subparsers, formatter_class, parser_class=None):
     """Add ``batch`` to ``subparsers``: its own options and every job option of ``run``."""
-    count = positive_int
     p = subparsers.add_parser(
         "batch",
         help="many content x style jobs at once, on Dask",
@@ -41,6 +44,18 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         "machine's cores, or on an existing one (--scheduler). Each job's files go to "
         "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.",
     )
+    _add_jobs(p)
+    _add_cluster(p)
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    g = p.add_argument_group("run options (the default for every job; also manifest columns)")
+    for f in job_fields():  # only what the user gives overrides run's default
+        g.add_argument(flag_of(f.name), **argument(f, default=argparse.SUPPRESS))
+    p.set_defaults(handler=cmd_batch)
+    return p
+
+
+def _add_jobs(p):
+    """Where the jobs come from and where their results go."""
     p.add_argument(
         "manifest",
         nargs="?",
@@ -65,15 +80,29 @@ def add_parser(subparsers, formatter_class, parser_class=None):
     )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="where the results go")
     p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out invalid manifest rows (recorded as skipped) instead of refusing",
+    )
+    p.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run every job again, even those complete from an earlier batch",
+    )
+
+
+def _add_cluster(p):
+    """The Dask cluster the jobs run on."""
+    p.add_argument(
         "--workers",
-        type=count,
+        type=positive_int,
         default=None,
         metavar="N",
         help="worker processes of the embedded cluster (default: measured split, see the README)",
     )
     p.add_argument(
         "--threads-per-worker",
-        type=count,
+        type=positive_int,
         default=None,
         metavar="N",
         help="threads of each embedded worker (and TensorFlow's pool size)",
@@ -84,22 +113,6 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         metavar="tcp://HOST:PORT",
         help="use an existing Dask cluster instead of an embedded one",
     )
-    p.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="leave out invalid manifest rows (recorded as skipped) instead of refusing",
-    )
-    p.add_argument(
-        "--rerun",
-        action="store_true",
-        help="run every job again, even those complete from an earlier batch",
-    )
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    g = p.add_argument_group("run options (the default for every job; also manifest columns)")
-    for f in job_fields():  # only what the user gives overrides run's default
-        g.add_argument(flag_of(f.name), **argument(f, default=argparse.SUPPRESS))
-    p.set_defaults(handler=cmd_batch)
-    return p
 
 
 def _jobs(args, out):
@@ -183,26 +196,13 @@ def _say(args, *lines, stream=None):
 
 def cmd_batch(args):
     """Run the batch; returns the exit status (0 all done, 1 some failed or left out)."""
-    from ..run.checks import check_output_dir
-    from ..run.safety import Interrupted
-    from .engine import Job, JobResult, run_jobs
-    from .manifest import describe_row_error
-    from .report import contact_sheet, write_results
-
     out = args.out
     check_output_dir(out, ("results.csv", "contact_sheet.png"))
     jobs, errors = _jobs(args, out)
     if errors and not args.skip_invalid:
-        lines = [describe_row_error(e) for e in errors]
-        if len(lines) == 1:
-            raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
-        for line in lines:
-            print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
-        raise OptionError(
-            "%d invalid rows (above); nothing was run: fix them or pass --skip-invalid" % len(lines)
-        )
+        _refuse(errors)
     all_jobs, results = list(jobs), {}
-    for k, (where, ident, message) in enumerate(errors):
+    for k, (where, ident, message) in enumerate(errors):  # --skip-invalid: recorded as skipped
         if not ident or ident in results or any(job.id == ident for job in jobs):
             ident = "invalid-%d" % (k + 1)
         stub = Job(ident, RunOptions(content="", style=[]))
@@ -213,9 +213,28 @@ def cmd_batch(args):
     if not all_jobs:
         raise OptionError("no jobs: the manifest has no rows")
     os.makedirs(out, exist_ok=True)
-    results_csv = os.path.join(out, "results.csv")
-    sheet = os.path.join(out, "contact_sheet.png")
     started = time.monotonic()
+    _run_all(args, jobs, all_jobs, results)
+    contact_sheet(os.path.join(out, "contact_sheet.png"), out, jobs, results)
+    return _summary(args, all_jobs, results, out, time.monotonic() - started)
+
+
+def _refuse(errors):
+    """Invalid rows without --skip-invalid: one line each, nothing run."""
+    lines = [describe_row_error(e) for e in errors]
+    if len(lines) == 1:
+        raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
+    for line in lines:
+        print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
+    raise OptionError(
+        "%d invalid rows (above); nothing was run: fix them or pass --skip-invalid" % len(lines)
+    )
+
+
+def _run_all(args, jobs, all_jobs, results):
+    """Run ``jobs``, results.csv rewritten as each finishes; Ctrl-C keeps what is finished."""
+    out = args.out
+    results_csv = os.path.join(out, "results.csv")
     progress = JobsProgress(len(jobs), enabled=not args.quiet)
     warned = False
     write_results(results_csv, all_jobs, results)
@@ -245,8 +264,6 @@ def cmd_batch(args):
             "run the same command again to do the rest" % (kept, "" if kept == 1 else "s", out),
         ) from None
     progress.close()
-    contact_sheet(sheet, out, jobs, results)
-    return _summary(args, all_jobs, results, out, time.monotonic() - started)
 
 
 def _summary(args, jobs, results, out, seconds):

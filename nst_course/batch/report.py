@@ -142,37 +142,7 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
         hspace=0.25,
     )
     if grid:
-        cell = {(job.label[0], job.label[1]): job for job in jobs}
-        ax = fig.add_subplot(rows, cols, 1)
-        _panel(ax, None, note="content \u2193  style \u2192")
-        ax.texts[0].set_color("black")
-        for c, style in enumerate(styles):
-            first = style.split(",")[0]
-            _panel(
-                fig.add_subplot(rows, cols, c + 2),
-                _thumbnail(first),
-                "style: " + _short(style.replace(",", ", ")),
-            )
-        for r, content in enumerate(contents):
-            base = (r + 1) * cols
-            _panel(
-                fig.add_subplot(rows, cols, base + 1),
-                _thumbnail(content),
-                "content: " + _short(content),
-            )
-            for c, style in enumerate(styles):
-                job = cell.get((content, style))
-                ax = fig.add_subplot(rows, cols, base + c + 2)
-                if job is None:
-                    _panel(ax, None)
-                    continue
-                result = results.get(job.id)
-                _panel(
-                    ax,
-                    _result_image(out, job, result),
-                    job.id if len(job.id) <= 28 else None,
-                    note=_status_note(result),
-                )
+        _pairs_grid(fig, out, jobs, results, contents, styles)
     else:
         for k, job in enumerate(jobs):
             result = results.get(job.id)
@@ -183,6 +153,42 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
                 note=_status_note(result),
             )
     return save_figure(fig, path)
+
+
+def _pairs_grid(fig, out, jobs, results, contents, styles):
+    """Content rows x style columns, the inputs as the heads of both."""
+    rows, cols = len(contents) + 1, len(styles) + 1
+    cell = {(job.label[0], job.label[1]): job for job in jobs}
+    ax = fig.add_subplot(rows, cols, 1)
+    _panel(ax, None, note="content \u2193  style \u2192")
+    ax.texts[0].set_color("black")
+    for c, style in enumerate(styles):
+        first = style.split(",")[0]
+        _panel(
+            fig.add_subplot(rows, cols, c + 2),
+            _thumbnail(first),
+            "style: " + _short(style.replace(",", ", ")),
+        )
+    for r, content in enumerate(contents):
+        base = (r + 1) * cols
+        _panel(
+            fig.add_subplot(rows, cols, base + 1),
+            _thumbnail(content),
+            "content: " + _short(content),
+        )
+        for c, style in enumerate(styles):
+            job = cell.get((content, style))
+            ax = fig.add_subplot(rows, cols, base + c + 2)
+            if job is None:
+                _panel(ax, None)
+                continue
+            result = results.get(job.id)
+            _panel(
+                ax,
+                _result_image(out, job, result),
+                job.id if len(job.id) <= 28 else None,
+                note=_status_note(result),
+            )
 
 
 def _status_note(result):

@@ -36,6 +36,18 @@ def describe(alpha, beta, depth, final):
     )
 
 
+def _log_slider(widgets, value, description):
+    """A slider over log10 of a cost weight, 1e-3 to 1e8 in half decades."""
+    return widgets.FloatSlider(
+        value=float(np.log10(value)),
+        min=-3,
+        max=8,
+        step=0.5,
+        description=description,
+        continuous_update=False,
+    )
+
+
 class Explorer:
     """The sliders, the two images, and :meth:`run` (what a slider change calls).
 
@@ -76,22 +88,8 @@ class Explorer:
         self.base = opts
         self.prepared = prepare(opts)
         self.history = []
-        self.log_alpha = widgets.FloatSlider(
-            value=float(np.log10(alpha)),
-            min=-3,
-            max=8,
-            step=0.5,
-            description="log10 alpha",
-            continuous_update=False,
-        )
-        self.log_beta = widgets.FloatSlider(
-            value=float(np.log10(beta)),
-            min=-3,
-            max=8,
-            step=0.5,
-            description="log10 beta",
-            continuous_update=False,
-        )
+        self.log_alpha = _log_slider(widgets, alpha, "log10 alpha")
+        self.log_beta = _log_slider(widgets, beta, "log10 beta")
         self.depth = widgets.IntSlider(
             value=depth,
             min=1,
