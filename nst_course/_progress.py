@@ -7,7 +7,10 @@ so logs stay readable. :class:`Reporter` is that rule for anything counted in st
 :func:`bar` the tqdm bar itself. Plumbing, like ``_tf``: it imports nothing of the package.
 """
 
+import shutil
 import sys
+
+from tqdm import tqdm
 
 
 def in_notebook():
@@ -38,9 +41,6 @@ def bar(total, stream=None, tty=None, **options):
             return None
     if not (is_terminal(stream) if tty is None else tty):
         return None
-    import shutil
-
-    from tqdm import tqdm
 
     # a terminal that reports no size (0x0, e.g. a bare pty) gets 80x24: tqdm draws nothing
     # on a screen of 0 rows

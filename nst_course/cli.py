@@ -18,12 +18,15 @@ error, 1 for any other failure, 130 / 143 when Ctrl-C / SIGTERM stopped a run (s
 import argparse
 import os
 import sys
+import traceback
 
 from .batch import cli as batch_cli
 from .demos import cli as demos_cli
+from .errors import describe, exit_status
 from .grading import cli as grading_cli
 from .port import cli as port_cli
 from .run import cli as run_cli
+from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
 from .weights import cli as weights_cli
 
 PROG = "nst-course"
@@ -123,11 +126,6 @@ def main(argv=None):
     value and what to do (see :func:`nst_course.errors.describe`); ``--debug`` (before or
     after the command) also prints the traceback.
     """
-    import traceback
-
-    from .errors import describe, exit_status
-    from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
-
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     debug = "--debug" in argv
     previous = install_signal_handlers()

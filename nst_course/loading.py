@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
 
@@ -57,8 +58,6 @@ def _check_readable(path: str) -> None:
 
 def _to_rgb(img: Any) -> Any:
     """Any Pillow mode as 8-bit RGB: 16/32-bit grey scaled down, transparency over white."""
-    from PIL import Image
-
     mode = img.mode
     if mode.startswith("I;16") or mode in ("I", "F"):
         values = np.asarray(img, dtype=np.float64)
@@ -86,8 +85,6 @@ def _open(path: str) -> Any:
     Pillow's own decompression-bomb limit (``Image.MAX_IMAGE_PIXELS``) stays as the process
     has it: ours (``max_pixels``) is checked by :func:`_check_size`, before any decoding.
     """
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with warnings.catch_warnings():  # Pillow's warning above its limit: ours decides
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -121,8 +118,6 @@ def _check_size(path: str, size: tuple[int, int], max_pixels: int | None, min_si
 
 def _decode(path: str, img: Any) -> Any:
     """The first frame of ``img``, turned as its EXIF says, as 8-bit RGB (a Pillow image)."""
-    from PIL import ImageOps
-
     try:
         img.seek(0)  # the first frame of an animation
         img.load()
@@ -158,8 +153,6 @@ def load_image(
     with a side under ``min_side`` pixels or with more than ``max_pixels`` pixels (None: no
     limit).
     """
-    from PIL import Image
-
     path = os.fspath(path)
     _check_readable(path)
     with _open(path) as img:

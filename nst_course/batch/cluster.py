@@ -31,6 +31,8 @@ import os
 import warnings
 from dataclasses import dataclass
 
+from ..run.onednn import training_environment
+
 #: The dashboard is off: a grader or a batch needs no web server of its own.
 DASHBOARD = None
 #: Dask's setting (as an environment variable) that turns a worker's profiler on or off.
@@ -67,8 +69,6 @@ def worker_environment(threads_per_worker=1, extra=None):
     A user's own setting of any of them wins (taken from this process's environment). The
     oneDNN variables follow the one rule of :func:`nst_course.run.onednn.training_environment`.
     """
-    from ..run.onednn import training_environment
-
     threads = str(max(1, int(threads_per_worker)))
     env = training_environment()
     env.update(

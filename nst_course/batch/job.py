@@ -27,6 +27,8 @@ import threading
 import time
 
 from ..errors import describe
+from ..run.options import RunOptions
+from ..weights import find_weights, weights_for_run
 
 #: The weights this worker process loaded: {"key": ..., "weights": VGGWeights, "warning": str}.
 _KEPT: dict = {}
@@ -53,8 +55,6 @@ def worker_weights(source, require_pretrained=False):
     order). The untrained-network warning is returned (the client shows it once), not printed
     on the worker.
     """
-    from ..weights import find_weights, weights_for_run
-
     found = find_weights(source)
     key = (found, _stamp(found), bool(require_pretrained))
     with _LOCK:
@@ -140,7 +140,6 @@ def run_job(payload):
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from ..run.options import RunOptions
     from ..run.runner import run
 
     workdir = tempfile.mkdtemp(prefix="nst-course-job-")

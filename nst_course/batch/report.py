@@ -20,6 +20,7 @@ import csv
 import io
 import math
 import os
+import textwrap
 
 import numpy as np
 
@@ -196,6 +197,5 @@ def _status_note(result):
         return "not run"
     if not result.error:
         return result.status
-    import textwrap
 
     return "\n".join([result.status + ":"] + textwrap.wrap(result.error, 22)[:4])

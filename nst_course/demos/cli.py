@@ -9,8 +9,18 @@ rendered with the same settings are reused. Bad values are the main job's one-li
 """
 
 from .._values import comma_list, float_list, non_negative_int, positive_int_list
+from ..loading import load_image
 from ..run.options import add_option
-from .figures import CONTENT_LAYERS, DEPTHS, RATIOS, STYLE_LAYERS, Settings
+from .figures import (
+    CONTENT_LAYERS,
+    DEPTHS,
+    RATIOS,
+    STYLE_LAYERS,
+    Settings,
+    layers_figure,
+    tradeoff_figure,
+)
+from .rendering import check, render
 
 
 def _list(p, flag, parse, values, letter, text):
@@ -123,7 +133,6 @@ def add_parser(subparsers, formatter_class, parser_class):
 
 
 def _figure_and_settings(args):
-    from .figures import layers_figure, tradeoff_figure
 
     if args.figure_command == "layers":
         figure = layers_figure(args.content_layers, args.style_layers)
@@ -134,9 +143,6 @@ def _figure_and_settings(args):
 
 def preflight(args):
     """Every check that needs no TensorFlow: the panels' options, the output, the images."""
-    from ..loading import load_image
-    from .rendering import check
-
     figure, settings = _figure_and_settings(args)
     check(figure, settings, args.output)
     for path in (args.content, args.style):
@@ -144,7 +150,6 @@ def preflight(args):
 
 
 def cmd_figure(args):
-    from .rendering import render
 
     figure, settings = _figure_and_settings(args)
     result = render(

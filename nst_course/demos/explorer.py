@@ -8,14 +8,16 @@ optimisation (:mod:`nst_course.demos.engine`) at a small size, from the same sta
 """
 
 import io
+from dataclasses import replace
 
 import numpy as np
+from PIL import Image
 
+from ..run.options import RunOptions
 from .figures import STYLE_LAYERS
 
 
 def _png(image):
-    from PIL import Image
 
     buf = io.BytesIO()
     Image.fromarray(np.asarray(image, dtype=np.uint8), "RGB").save(buf, format="PNG")
@@ -72,7 +74,6 @@ class Explorer:
         import ipywidgets as widgets
 
         from ..run.graph import prepare
-        from ..run.options import RunOptions
         from . import engine  # noqa: F401  (first: TensorFlow imported quietly)
 
         opts = RunOptions(
@@ -111,8 +112,6 @@ class Explorer:
 
     def run(self):
         """Optimise with the sliders' values; the last result moves to the left."""
-        from dataclasses import replace
-
         from .engine import train
 
         alpha, beta, depth = self.settings()

@@ -21,6 +21,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from PIL import Image, PngImagePlugin
 
 from ..files import atomic_write
 from ..run.options import RunOptions
@@ -130,8 +131,6 @@ def panel_key(options, content, style, weights_id):
 
 def write_panel(path, rendered, key):
     """Write the panel's image to ``path`` (PNG, atomically) with its key and costs."""
-    from PIL import Image, PngImagePlugin
-
     info = PngImagePlugin.PngInfo()
     info.add_text(KEY_CHUNK, key)
     info.add_text(
@@ -145,8 +144,6 @@ def write_panel(path, rendered, key):
 def read_panel(path, key):
     """(image, start, final) of the panel file at ``path`` if it was rendered with ``key``,
     else None (missing, unreadable, or made with other settings)."""
-    from PIL import Image
-
     try:
         with Image.open(path) as img:
             img.load()

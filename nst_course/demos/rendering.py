@@ -14,10 +14,13 @@ import warnings
 from dataclasses import dataclass
 
 from .._progress import Reporter
+from ..batch.cluster import TaskFailed, connect, default_split, run_tasks
 from ..errors import NSTError, OptionError
 from ..loading import load_image
 from ..run.checks import check_options, check_output_dir
 from ..run.outputs import weights_label
+from ..run.safety import deferred_signals
+from ..weights import find_weights, untrained_warning
 from .figures import Figure, Settings
 from .grid import caption, compose
 from .panels import Panel, Rendered, options_dict, panel_key, read_panel, render_panel, write_panel
@@ -75,8 +78,6 @@ class Result:
 def weights_source(weights=None):
     """The weights every panel uses, resolved once: a path or 'random' (untrained; a warning
     on stderr when nothing was found, as ``nst-course run`` does), and a label for captions."""
-    from ..weights import find_weights, untrained_warning
-
     found = find_weights(weights)
     if found is None:
         print(untrained_warning(), file=sys.stderr, flush=True)
@@ -183,8 +184,6 @@ def _run(todo, workers, scheduler):
         for name, (_, _, _, payload) in todo.items():
             yield name, render_panel(payload)
         return
-    from ..batch.cluster import TaskFailed, connect, default_split, run_tasks
-    from ..run.safety import deferred_signals
 
     if scheduler:  # an existing cluster: its workers as they are
         count = threads = None

@@ -13,7 +13,9 @@ import os
 import tempfile
 
 from ..errors import OptionError, OutputError
-from ..loading import MIN_SIDE
+from ..layers import VGG19_LAYERS, conv_part
+from ..loading import MIN_SIDE, load_image
+from .schedule import check_schedule
 
 
 def _flag(name):
@@ -77,7 +79,6 @@ def check_options(opts):
                 "0 or more" % (name, weight)
             )
     check_layer_names(opts)
-    from .schedule import check_schedule
 
     check_schedule(opts)  # --scales, --scale-iterations, --upsample
     if opts.style_layers and not any(weight > 0 for _, weight in opts.style_layers):
@@ -88,8 +89,6 @@ def check_options(opts):
 
 def vgg_layer_names(pooling="avg"):
     """Every layer name a VGG-19 model dict has: conv1_1 ... conv5_4 and the five pools."""
-    from ..layers import VGG19_LAYERS, conv_part
-
     names = []
     for name in conv_part(VGG19_LAYERS):
         if name.startswith("conv"):
@@ -221,8 +220,6 @@ def preflight(opts):
     ``opts`` is a :class:`~nst_course.run.options.RunOptions` or anything with the same attributes
     (the command line's parsed arguments).
     """
-    from ..loading import load_image
-
     check_options(opts)
     check_output_dir(opts.output_dir, output_names(opts))
     for path in input_images(opts):

@@ -10,7 +10,9 @@ checks what needs no TensorFlow first (:func:`preflight`) and runs the job.
 import argparse
 from typing import Any
 
+from .checks import preflight as check_all
 from .options import BEYOND, COURSE, RunOptions, argument, by_group, flag_of
+from .presets import apply_preset
 
 
 def add_parser(
@@ -34,8 +36,6 @@ def add_parser(
 
 def options_of(args: argparse.Namespace) -> RunOptions:
     """The :class:`RunOptions` of parsed arguments (with a preset's values applied)."""
-    from .presets import apply_preset
-
     return apply_preset(RunOptions.from_values(args))
 
 
@@ -44,7 +44,6 @@ def preflight(args: argparse.Namespace) -> None:
     (a resumed run's options come from its checkpoint: checked by the run itself)."""
     if getattr(args, "resume", None):
         return
-    from .checks import preflight as check_all
 
     check_all(options_of(args))
 

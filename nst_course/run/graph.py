@@ -21,7 +21,9 @@ from ..errors import OptionError
 from ..images import generate_noise_image, reshape_and_normalize_image, save_image
 from ..loading import load_image
 from ..vgg import build_vgg, deepest, initialize_weights
+from ..weights import weights_for_run
 from . import fastcosts, styles
+from .onednn import frozen_weights_active
 from .options import RunOptions
 
 tf1 = tf.compat.v1
@@ -80,8 +82,6 @@ def prepare(opts: RunOptions) -> Prepared:
     found, the untrained network with a warning on stderr, or an error with
     ``opts.require_pretrained``.
     """
-    from ..weights import weights_for_run
-
     prepared = read_images(opts, opts.width, opts.height, None)  # a bad image: before the weights
     prepared.weights = weights_for_run(opts.weights, require_pretrained=opts.require_pretrained)
     return prepared
@@ -91,8 +91,6 @@ def weights_as(opts: RunOptions) -> str:
     """How the main job holds the VGG weights: ``'variable'`` with ``--low-memory`` or when
     oneDNN's frozen-weights mode is on (as in ``nst-course run``, see
     :mod:`nst_course.run.onednn`), else the course's ``'constant'``. Same numbers either way."""
-    from .onednn import frozen_weights_active
-
     return "variable" if opts.low_memory or frozen_weights_active() else "constant"
 
 

@@ -27,6 +27,7 @@ import signal
 import numpy as np
 
 from ..errors import CostNotFiniteError
+from ..images import save_image
 
 #: The file an interrupted run leaves its current image in (inside the output directory).
 INTERRUPTED_NAME = "interrupted.png"
@@ -215,8 +216,6 @@ class StepWatch:
 
     def stop(self, i, cost):
         """The cost at iteration ``i`` is not finite: keep the last finite image, then raise."""
-        from ..images import save_image
-
         what = "NaN" if cost != cost else "infinite"
         advice = "try a smaller --learning-rate, smaller --alpha/--beta, or other weights"
         if self.last_finite is None:
@@ -235,8 +234,6 @@ class StepWatch:
 
 def _save_current_image(opts, sess, graph):
     """Save the image in the graph now (or the last finite one) as interrupted.png."""
-    from ..images import save_image
-
     watch = _watch
     image = None
     try:

@@ -30,6 +30,7 @@ import math
 import numbers
 
 import numpy as np
+from PIL import Image
 
 from ..config import CONFIG
 from ..errors import OptionError
@@ -160,8 +161,6 @@ def upsample(image, width, height, method="bicubic"):
     bicubic or Lanczos filter, clipped to [0, 255] (both filters overshoot at edges), then
     normalised again (``- MEANS``): the same pixels a saved image would have, before rounding.
     """
-    from PIL import Image
-
     filters = {"bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
     rgb = np.asarray(image, dtype=np.float32)[0] + CONFIG.MEANS[0, 0].astype(np.float32)
     channels = [

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._tf import tf
 from ..errors import OptionError
+from ..vgg import build_vgg, initialize_weights
 from .checks import check_layer_choice
 
 tf1 = tf.compat.v1
@@ -81,8 +82,6 @@ def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="
     The style activations come from a VGG of the style images' size built in a graph and
     session of its own; the Gram matrices are computed in float64.
     """
-    from ..vgg import build_vgg, initialize_weights
-
     _, h, w, _ = np.shape(style_images[0])
     targets = {name: 0.0 for name in layer_names}
     graph = tf.Graph()

@@ -11,7 +11,11 @@ import argparse
 import os
 
 from .._values import non_negative_int
-from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS
+from ..errors import WeightsError
+from .download import default_dest, download, file_digests
+from .lookup import _format_for, find_weights, load_weights, not_found_message
+from .matconvnet import read_matconvnet
+from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS, validate
 
 
 def add_parser(subparsers, formatter_class, parser_class):
@@ -27,7 +31,6 @@ def add_parser(subparsers, formatter_class, parser_class):
 
 
 def _add_download(sub, formatter_class):
-    from .download import default_dest
 
     p = sub.add_parser(
         "download",
@@ -83,7 +86,6 @@ def _add_verify(sub, formatter_class):
 
 
 def cmd_download(args):
-    from .download import download
 
     path = download(
         url=args.url,
@@ -99,8 +101,6 @@ def cmd_download(args):
 def checksum_status(path, force=False):
     """(verdict, text) for the file's checksums: verdict True (a published file), False (the
     published size but other bytes: corrupt) or None (not checked / not a published file)."""
-    from .download import file_digests
-
     size = os.path.getsize(path)
     known_sizes = {k.size for k in KNOWN_FILES if k.size}
     if size not in known_sizes and not force:
@@ -127,9 +127,6 @@ def checksum_status(path, force=False):
 
 def _read(path, kind):
     """Read and validate without the cache: verify checks the file itself."""
-    from .matconvnet import read_matconvnet
-    from .model import validate
-
     if kind == "npz":
         from .cache import read_cache
 
@@ -147,9 +144,6 @@ def verify(path=None, checksum=False, say=print):
     Returns the validated :class:`~nst_course.weights.VGGWeights`; raises
     :class:`~nst_course.errors.WeightsError` (one line) when the file is not usable.
     """
-    from ..errors import WeightsError
-    from .lookup import _format_for, find_weights, load_weights, not_found_message
-
     given = path
     path = find_weights(path)
     if path is None:
