@@ -48,6 +48,7 @@ def _common(p, kind):
         p,
         "optimizer",
         default=defaults.optimizer,
+        choices=("lbfgs", "adam"),
         help="the paper's L-BFGS, or the course's Adam (needs many more iterations)",
     )
     add_option(p, "learning_rate", default=defaults.learning_rate)
