@@ -34,7 +34,6 @@ Results go to benchmarks/results/quality.json (one entry per size and weights) a
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import platform
@@ -161,20 +160,14 @@ def units(opts, weights, keep_images):
     import nst_course.run.graph as job
     from nst_course._tf import tf1
     from nst_course.run.schedule import plan, upsample
+    from nst_course.run.stage import stage_options
 
     stages = plan(opts)
     image = None
     for stage in stages:
         last = stage is stages[-1]
         t = time.perf_counter()
-        stage_opts = dataclasses.replace(
-            opts,
-            width=stage.width,
-            height=stage.height,
-            iterations=stage.end,
-            scales=[1.0],
-            scale_iterations=None,
-        )
+        stage_opts = stage_options(opts, stage)
         prepared = job.read_images(opts, stage.width, stage.height, weights)
         graph_tf = tf1.Graph()
         with graph_tf.as_default():
