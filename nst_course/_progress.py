@@ -9,17 +9,18 @@ so logs stay readable. :class:`Reporter` is that rule for anything counted in st
 
 import shutil
 import sys
+from typing import Any
 
 from tqdm import tqdm
 
 
-def in_notebook():
+def in_notebook() -> bool:
     """True inside a Jupyter (ZMQ) kernel, where ``tqdm.auto`` draws a widget."""
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
     return type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def is_terminal(stream):
+def is_terminal(stream: Any) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -27,7 +28,7 @@ def is_terminal(stream):
         return False
 
 
-def bar(total, stream=None, tty=None, **options):
+def bar(total: int, stream: Any = None, tty: bool | None = None, **options: Any) -> Any:
     """A tqdm bar for ``total`` steps, or None where plain lines belong (not a terminal, not
     a notebook). ``tty`` forces the terminal decision; ``options`` go to tqdm (``unit``,
     ``initial``, ``desc``, ``bar_format``...)."""
@@ -62,15 +63,15 @@ class Reporter:
 
     def __init__(
         self,
-        total,
-        label,
+        total: int,
+        label: str,
         *,
-        stream=None,
-        enabled=True,
-        initial=0,
-        unit="it",
-        line="{label} {done}/{total}: {postfix}",
-    ):
+        stream: Any = None,
+        enabled: bool = True,
+        initial: int = 0,
+        unit: str = "it",
+        line: str = "{label} {done}/{total}: {postfix}",
+    ) -> None:
         self.stream = sys.stdout if stream is None else stream
         self.total, self.label, self.done = int(total), label, int(initial)
         self.enabled, self.line = enabled, line
@@ -78,18 +79,18 @@ class Reporter:
             bar(total, self.stream, initial=initial, desc=label, unit=unit) if enabled else None
         )
 
-    def __enter__(self):
+    def __enter__(self) -> "Reporter":
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     @property
-    def plain(self):
+    def plain(self) -> bool:
         """True when lines are written (no bar can be drawn here)."""
         return self.enabled and self.bar is None
 
-    def advance(self, n=1, postfix=""):
+    def advance(self, n: int = 1, postfix: str = "") -> None:
         """``n`` more steps are done; ``postfix`` says what (beside the bar, or in the line)."""
         self.done += n
         if self.bar is not None:
@@ -103,16 +104,16 @@ class Reporter:
                 )
             )
 
-    def note(self, text):
+    def note(self, text: str) -> None:
         """A line for a log only (a bar shows the same by itself, e.g. the steps reused)."""
         if self.plain:
             self.write(text)
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-    def close(self):
+    def close(self) -> None:
         """End the bar (it stays as the last line)."""
         if self.bar is not None:
             self.bar.close()

@@ -151,6 +151,7 @@ def _train(
         if len(stages) > 1:
             say_lines(say, schedule.describe_stage(stage, len(stages)))
         prepared = full if last else read_images(opts, stage.width, stage.height, full.weights)
+        start: np.ndarray | None = None
         if image is not None:
             start = schedule.upsample(image, stage.width, stage.height, opts.upsample)
         else:  # the start image (--init), or anything: replaced by the checkpoint's

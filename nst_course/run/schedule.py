@@ -28,6 +28,7 @@ and ``--resume`` continues at that scale and iteration.
 import dataclasses
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -56,17 +57,17 @@ class Stage:
         return self.end - self.first
 
 
-def whole(opts) -> Stage:
+def whole(opts: Any) -> Stage:
     """The one stage of a run at a single scale: the output size, every iteration."""
     return Stage(0, 1.0, opts.width, opts.height, 0, opts.iterations)
 
 
-def is_multiscale(opts):
+def is_multiscale(opts: Any) -> bool:
     """True if ``opts`` asks for more than one scale."""
     return len(list(getattr(opts, "scales", None) or [1.0])) > 1
 
 
-def scale_size(width, height, scale):
+def scale_size(width: int, height: int, scale: float) -> tuple[int, int]:
     """The (width, height) of ``scale``: each side rounded; a scale that would make a side
     shorter than :data:`MIN_SIDE` pixels is raised until the shorter side has that many (the
     aspect ratio kept), but never above 1."""
@@ -74,13 +75,13 @@ def scale_size(width, height, scale):
     return (max(MIN_SIDE, int(round(width * scale))), max(MIN_SIDE, int(round(height * scale))))
 
 
-def split_iterations(total, count):
+def split_iterations(total: int, count: int) -> list[int]:
     """``total`` iterations over ``count`` scales, evenly; the remainder to the first (coarsest)."""
     base, rest = divmod(int(total), int(count))
     return [base + (1 if k < rest else 0) for k in range(count)]
 
 
-def check_schedule(opts):
+def check_schedule(opts: Any) -> None:
     """Raise :class:`OptionError` (one line) for scales or scale iterations that cannot work."""
     scales = list(getattr(opts, "scales", None) or [1.0])
     for s in scales:
@@ -88,7 +89,7 @@ def check_schedule(opts):
             isinstance(s, bool)
             or not isinstance(s, numbers.Real)
             or not math.isfinite(s)
-            or not 0 < s <= 1
+            or not 0 < float(s) <= 1
         ):
             raise OptionError("--scales: %r is not a fraction of the output size in (0, 1]" % (s,))
     if any(b <= a for a, b in zip(scales, scales[1:])):
@@ -124,19 +125,19 @@ def check_schedule(opts):
         raise OptionError("--upsample %r: choose %s" % (opts.upsample, " or ".join(UPSAMPLE)))
 
 
-def total_iterations(opts):
+def total_iterations(opts: Any) -> int:
     """The run's number of iterations: the sum of ``scale_iterations`` when given."""
     counts = getattr(opts, "scale_iterations", None)
     return int(sum(counts)) if counts else int(opts.iterations)
 
 
-def with_total(opts):
+def with_total(opts: Any) -> Any:
     """``opts`` with ``iterations`` set to the whole schedule's (see :func:`total_iterations`)."""
     total = total_iterations(opts)
     return opts if total == opts.iterations else dataclasses.replace(opts, iterations=total)
 
 
-def plan(opts):
+def plan(opts: Any) -> list[Stage]:
     """The schedule of ``opts`` as a list of :class:`Stage`, coarse to fine."""
     scales = list(opts.scales or [1.0])
     counts = (
@@ -154,14 +155,14 @@ def plan(opts):
     return stages
 
 
-def upsample(image, width, height, method="bicubic"):
+def upsample(image: np.ndarray, width: int, height: int, method: str = "bicubic") -> np.ndarray:
     """Resize a normalised image (1, h, w, 3) to (1, ``height``, ``width``, 3).
 
     De-normalised first (``+ MEANS``), each channel resized as a float image with Pillow's
     bicubic or Lanczos filter, clipped to [0, 255] (both filters overshoot at edges), then
     normalised again (``- MEANS``): the same pixels a saved image would have, before rounding.
     """
-    filters = {"bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+    filters = {"bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}
     rgb = np.asarray(image, dtype=np.float32)[0] + CONFIG.MEANS[0, 0].astype(np.float32)
     channels = [
         np.asarray(
@@ -175,7 +176,7 @@ def upsample(image, width, height, method="bicubic"):
     return out[np.newaxis].astype(np.float32)
 
 
-def describe_stage(stage, count):
+def describe_stage(stage: Stage, count: int) -> str:
     """``'Scale 2/3 (0.5): 200x150, iterations 67-133'``."""
     return "Scale %d/%d (%g): %dx%d, iterations %d-%d" % (
         stage.index + 1,
@@ -188,7 +189,7 @@ def describe_stage(stage, count):
     )
 
 
-def resume_stage(opts, stages):
+def resume_stage(opts: Any, stages: list[Stage]) -> tuple[int, Any]:
     """(index of the stage a checkpoint continues in, the checkpoint): its recorded scale, or
     the last stage for a checkpoint of a single-scale run."""
     from .checkpoint import load  # here: it imports TensorFlow, the checks import this module
