@@ -30,6 +30,8 @@ from .job import run_job
 
 #: The file that marks a job's outputs complete (written last, inside OUT/<id>/).
 MARKER = ".nst-batch.json"
+#: Options the batch sets itself for every job (nst_course.batch.job.run_job).
+BATCH_SETS = ("output_dir", "quiet", "resume", "checkpoint_every")
 #: Options that do not change a job's result (not part of its fingerprint).
 _NOT_RESULT = ("output_dir", "quiet", "print_every")
 
@@ -62,11 +64,14 @@ class JobResult:
 
 
 def option_values(options):
-    """A job's options as a dict: a :class:`RunOptions` or any object with the same attributes
-    (e.g. the command line's parsed arguments, so the client never imports TensorFlow)."""
+    """A job's options as a dict: a :class:`RunOptions` or any object with the same attributes,
+    without the options the batch sets itself on the worker (:data:`BATCH_SETS`), so a job's
+    fingerprint depends on what it computes only."""
     if dataclasses.is_dataclass(options):
-        return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
-    return dict(vars(options))
+        values = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    else:
+        values = dict(vars(options))
+    return {k: v for k, v in values.items() if k not in BATCH_SETS}
 
 
 def input_paths(options):
