@@ -209,6 +209,9 @@ LONG_FUNCTIONS = {
     "nst_course/grading/child.py:main": "grading/ is reworked on issue 21's branch",
     "nst_course/grading/sandbox.py:run_child": "grading/ is reworked on issue 21's branch",
     "nst_course/grading/cli.py:add_parser": "grading/ is reworked on issue 21's branch",
+    "nst_course/grading/extract.py:find_submissions": "grading/ is helper 21's: split there",
+    "nst_course/grading/extract.py:extract": "grading/ is helper 21's: split there",
+    "nst_course/grading/sandbox.py:run": "grading/ is helper 21's: split there",
 }
 
 
