@@ -116,7 +116,7 @@ def build(opts: RunOptions, prepared: Prepared, sess: Any) -> RunGraph:
     The course's formulas and steps (a_C from the content image, a_S from the style image,
     J = alpha J_content + beta J_style, AdamOptimizer), arranged for speed by
     :mod:`nst_course.run.fastcosts`: the style Gram targets are computed once, G^(G) without
-    transposed copies. tests/test_fast_graph.py checks the costs against the plain course
+    transposed copies. tests/run/test_fast_graph.py checks the costs against the plain course
     graph (``build_graph``) to float32 rounding.
 
     Options beyond the course (see :mod:`nst_course.run.styles`, :mod:`nst_course.run.lbfgs`):

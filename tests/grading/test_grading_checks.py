@@ -1,4 +1,4 @@
-"""The checks with hints, tested on a corpus of implementations (tests/grading_corpus.py).
+"""The checks with hints, tested on a corpus of implementations (tests/fixtures/grading_corpus.py).
 
 Every correct implementation (several styles) must pass; every wrong one must fail with its
 own hint. Also: the API's contract (JSON-serialisable probes and observations, judge without
@@ -19,8 +19,7 @@ import nst_course.grading as grading
 from nst_course import costs, training
 from nst_course.grading.hints import HINTS
 from nst_course.images import save_image
-
-from .grading_corpus import CORPUS
+from tests.fixtures.grading_corpus import CORPUS
 
 tf1 = tf.compat.v1
 

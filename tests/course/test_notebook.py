@@ -15,9 +15,9 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-from .conftest import execute_notebook
+from tests.conftest import execute_notebook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOK = os.path.join(ROOT, "notebooks", "Art_Generation_with_Neural_Style_Transfer.ipynb")
 
 # Printed exactly as published (the notebook prints numbers as numpy 1.13 did).

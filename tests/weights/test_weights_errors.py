@@ -227,7 +227,7 @@ def test_published_size_with_other_bytes_is_corrupt(tmp_path, tiny_mat, monkeypa
 
 
 def test_checksum_list_matches_the_code():
-    here = os.path.join(os.path.dirname(__file__), "..", "pretrained-model")
+    here = os.path.join(os.path.dirname(__file__), "..", "..", "pretrained-model")
     sha_lines = open(os.path.join(here, "SHA256SUMS")).read().split()
     assert sha_lines == [W.DEFAULT_FILE.sha256, W.DEFAULT_FILE.name]
     md5 = dict(

@@ -14,8 +14,7 @@ import pytest
 from PIL import Image
 
 from nst_course.weights.synthetic import tiny_weights, write_matconvnet
-
-from .conftest import ROOT, cli_env, random_image
+from tests.conftest import ROOT, cli_env, random_image
 
 WIDTH, HEIGHT, ITERATIONS, PRINT_EVERY, SAVE_EVERY = 40, 32, 6, 2, 3
 SAVED = [i for i in range(ITERATIONS) if i % SAVE_EVERY == 0]  # 0.png, 3.png

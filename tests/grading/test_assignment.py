@@ -14,8 +14,7 @@ import sys
 import pytest
 
 from nst_course.grading import POINTS, assignment
-
-from .conftest import ROOT, cli_env, execute_notebook
+from tests.conftest import ROOT, cli_env, execute_notebook
 
 SOURCE = os.path.join(ROOT, *assignment.SOURCE.split("/"))
 STUDENT = os.path.join(ROOT, *assignment.STUDENT.split("/"))
@@ -137,7 +136,7 @@ def test_the_released_notebook_runs_to_the_first_check(tmp_path, tiny_mat, jupyt
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from .test_notebook import text_of
+    from tests.course.test_notebook import text_of
 
     nb = nbformat.read(STUDENT, as_version=4)
     first = next(k for k, c in enumerate(nb.cells) if nbgrader(c).get("grade"))

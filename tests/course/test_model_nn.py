@@ -18,8 +18,7 @@ from nst_course import (
     save_image,
     total_cost,
 )
-
-from .conftest import random_image
+from tests.conftest import random_image
 
 tf1 = tf.compat.v1
 

@@ -17,9 +17,8 @@ from nst_course.grading.extract import Submission
 from nst_course.grading.grader import grade_submission
 from nst_course.grading.points import POINTS
 from nst_course.grading.sandbox import GB, MB, machine
-
-from . import grade_samples as samples
-from .grading.sandboxed import box_processes
+from tests.fixtures import grade_samples as samples
+from tests.grading.sandboxed import box_processes
 
 pytestmark = pytest.mark.skipif(
     machine().problem is not None,

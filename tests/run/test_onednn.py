@@ -11,8 +11,7 @@ import pytest
 
 from nst_course.batch.cluster import worker_environment
 from nst_course.run import onednn
-
-from .conftest import ROOT, cli_env
+from tests.conftest import ROOT, cli_env
 
 ONEDNN, FROZEN = onednn.ONEDNN_VAR, onednn.FROZEN_WEIGHTS_VAR
 
@@ -61,7 +60,7 @@ print("status", status, "var", os.environ.get("TF_ENABLE_ONEDNN_OPTS"), "onednn"
 def test_the_main_job_turns_onednn_on_unless_the_user_set_it(tiny_mat, tmp_path, preset, want):
     import imageio.v2 as imageio
 
-    from .conftest import random_image
+    from tests.conftest import random_image
 
     imageio.imwrite(tmp_path / "c.png", random_image(32, 40, seed=1))
     imageio.imwrite(tmp_path / "s.png", random_image(32, 40, seed=2))
@@ -113,8 +112,8 @@ sys.exit(int(status))
 
 @pytest.mark.parametrize("setting, want", [("1", "onednn True"), ("0", "onednn False")])
 def test_equivalence_and_published_outputs_with_onednn_forced(setting, want):
-    """tests/test_fast_graph.py (the main job's costs, cost lines and images against the
-    course's plain graph, rtol 2e-4) and tests/test_published_outputs.py, in a process where
+    """tests/run/test_fast_graph.py (the main job's costs, cost lines and images against the
+    course's plain graph, rtol 2e-4) and tests/course/test_published_outputs.py, in a process where
     TensorFlow runs with oneDNN as set and the frozen-weights mode on, as in ``nst-course run``
     (so the main job's graph holds its weights in variables, as the command's does; the
     command itself in a subprocess of its own is left out here: the same graph, and 6 s more)."""
@@ -125,8 +124,8 @@ def test_equivalence_and_published_outputs_with_onednn_forced(setting, want):
             sys.executable,
             "-c",
             PYTEST_THEN_REPORT,
-            "tests/test_fast_graph.py",
-            "tests/test_published_outputs.py",
+            "tests/run/test_fast_graph.py",
+            "tests/course/test_published_outputs.py",
             "-k",
             "not command_line",
         ],

@@ -1,6 +1,6 @@
 """``nst-course port`` without running a notebook: the rewriting rules, what is kept, the
 report, --in-place and its backup, idempotence, missing weights and images, the scipy.misc
-stand-ins. (tests/test_port_notebooks.py executes ported notebooks.)"""
+stand-ins. (tests/port/test_port_notebooks.py executes ported notebooks.)"""
 
 import ast
 import json
@@ -14,9 +14,8 @@ from PIL import Image
 
 from nst_course.port import porting, scipy_misc
 from nst_course.port.rewrite import SETUP_SOURCE, rewrite_line
-
-from .conftest import ROOT, cli_env, random_image
-from .course_notebooks import as_script, course_notebook, write_notebook
+from tests.conftest import ROOT, cli_env, random_image
+from tests.fixtures.course_notebooks import as_script, course_notebook, write_notebook
 
 
 def port_cli(*args, cwd=None):

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import cli_env, execute_notebook, random_image
-from .course_notebooks import course_notebook, write_notebook
+from tests.conftest import cli_env, execute_notebook, random_image
+from tests.fixtures.course_notebooks import course_notebook, write_notebook
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")

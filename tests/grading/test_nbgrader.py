@@ -25,8 +25,7 @@ from nst_course.grading import (  # noqa: E402
     TOTAL,
     assignment,  # noqa: E402
 )
-
-from .conftest import ROOT, cli_env  # noqa: E402
+from tests.conftest import ROOT, cli_env  # noqa: E402
 
 NAME = "nst_assignment"
 NOTEBOOK = os.path.basename(assignment.SOURCE)

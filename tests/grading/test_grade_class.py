@@ -17,9 +17,8 @@ import pytest
 
 from nst_course.grading.points import GRADED, POINTS, TOTAL
 from nst_course.grading.sandbox import UIDS
-
-from . import grade_samples as samples
-from .conftest import cli_env
+from tests.conftest import cli_env
+from tests.fixtures import grade_samples as samples
 
 FULL = dict(POINTS)
 

@@ -22,8 +22,7 @@ from nst_course.run.cli import preflight
 from nst_course.run.presets import PRESETS, apply_preset, preset_flags
 from nst_course.run.runner import RunOptions
 from nst_course.vgg import load_vgg_model
-
-from .conftest import ROOT, random_image
+from tests.conftest import ROOT, random_image
 
 tf1 = tf.compat.v1
 H, W = 64, 80  # scale 0.5: 40 x 32, the smallest size the network takes

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import random_image
+from tests.conftest import random_image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIDE = 48
 MANY = 100000  # iterations: far more than the test waits for
 

@@ -16,8 +16,7 @@ from nst_course.batch import Job, run_jobs
 from nst_course.batch.cluster import worker_environment
 from nst_course.batch.engine import MARKER
 from nst_course.batch.report import read_results
-
-from .conftest import cli_env, random_image
+from tests.conftest import cli_env, random_image
 
 W, H = 40, 32
 #: What `nst-course run --iterations 2 --save-every 1` writes.

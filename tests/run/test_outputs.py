@@ -11,8 +11,7 @@ import pytest
 
 from nst_course.run import outputs
 from nst_course.run.progress import Progress, format_duration
-
-from .conftest import random_image
+from tests.conftest import random_image
 
 ROWS = [(0, 5.0e9, 7877.67, 1.26e8), (20, 9.4e8, 15187.1, 2.36e7), (40, 4.0e8, 16000.0, 1.0e7)]
 

@@ -1,7 +1,7 @@
 """notebooks/Demos.ipynb runs top to bottom at a tiny size, and its live view is ONE display
 updated in place (not a new image per redraw).
 
-Executed with nbclient on an IPython kernel of this Python, as tests/test_notebook.py does,
+Executed with nbclient on an IPython kernel of this Python, as tests/course/test_notebook.py does,
 with the tiny test weights, a 40x32 image and a few iterations.
 """
 
@@ -14,9 +14,9 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("ipywidgets")
 
-from .conftest import execute_notebook
+from tests.conftest import execute_notebook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOK = os.path.join(ROOT, "notebooks", "Demos.ipynb")
 ITERATIONS = 6
 

@@ -16,8 +16,7 @@ from nst_course import STYLE_LAYERS, compute_content_cost, compute_style_cost, t
 from nst_course.run.graph import initial_image, prepare
 from nst_course.run.runner import RunOptions, run
 from nst_course.vgg import load_vgg_model
-
-from .conftest import random_image
+from tests.conftest import random_image
 
 tf1 = tf.compat.v1
 
@@ -123,7 +122,7 @@ def test_the_command_line_costs_match_the_plain_course_graph(tiny_mat, tmp_path)
     import subprocess
     import sys
 
-    from .conftest import ROOT, cli_env
+    from tests.conftest import ROOT, cli_env
 
     content, style = write_pair(tmp_path)
     out = tmp_path / "out"
@@ -174,8 +173,7 @@ def test_frozen_weights_mode_is_set_only_before_tensorflow_loads(monkeypatch):
 
     from nst_course.run import onednn
     from nst_course.run.graph import weights_as
-
-    from .conftest import ROOT, cli_env
+    from tests.conftest import ROOT, cli_env
 
     var = onednn.FROZEN_WEIGHTS_VAR
     for value, active in (("1", True), ("true", True), ("TRUE", True), ("0", False), ("", False)):
