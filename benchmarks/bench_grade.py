@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 
 
 def make_class(folder, students):
-    from tests import grade_samples as samples
+    from tests.fixtures import grade_samples as samples
 
     os.makedirs(folder, exist_ok=True)
     for index in range(students):

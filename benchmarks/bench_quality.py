@@ -34,7 +34,6 @@ Results go to benchmarks/results/quality.json (one entry per size and weights) a
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import platform
@@ -158,24 +157,18 @@ def units(opts, weights, keep_images):
     iteration ({'seconds', 'stage', 'iteration', 'cost'}), ``cost`` being the output-size
     total cost (None before the last scale; for Adam read every 20 iterations and at the end).
     ``keep_images``: {iteration: image} of the last scale, filled in (untimed)."""
-    import nst_course.run.runner as job
+    import nst_course.run.graph as job
     from nst_course._tf import tf1
-    from nst_course.run.schedule import _stage_images, plan, upsample
+    from nst_course.run.schedule import plan, upsample
+    from nst_course.run.stage import stage_options
 
     stages = plan(opts)
     image = None
     for stage in stages:
         last = stage is stages[-1]
         t = time.perf_counter()
-        stage_opts = dataclasses.replace(
-            opts,
-            width=stage.width,
-            height=stage.height,
-            iterations=stage.end,
-            scales=[1.0],
-            scale_iterations=None,
-        )
-        prepared = _stage_images(job, opts, stage, weights)
+        stage_opts = stage_options(opts, stage)
+        prepared = job.read_images(opts, stage.width, stage.height, weights)
         graph_tf = tf1.Graph()
         with graph_tf.as_default():
             if opts.seed is not None:

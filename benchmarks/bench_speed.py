@@ -9,7 +9,7 @@ Run by hand (never a timed test in CI), on a quiet machine, from the repository 
 
 In one sitting it:
   * builds, each in a live process of its own, the project's graph ("ours":
-    nst_course.run.runner.build, exactly what ``nst-course run`` trains, in a process set up as
+    nst_course.run.graph.build, exactly what ``nst-course run`` trains, in a process set up as
     the command line sets up its own, see ``worker_env``), the plain course graph
     (build_graph) and the same computation written the modern way (tf.function with Keras
     layers, and with plain tf.nn ops: benchmarks/modern_tf2.py; PyTorch eager:
@@ -70,7 +70,8 @@ prepare_training_process()
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
-from nst_course.run.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.run.graph import Prepared, build  # noqa: E402
+from nst_course.run.options import RunOptions  # noqa: E402
 from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 
 
@@ -113,7 +114,7 @@ def test_images(height, width):
 def serve(kind, height, width):
     """Build one graph in this (fresh) process, then time one step per ``step`` line on stdin.
 
-    kind 'ours': the main job's graph (nst_course.run.runner.build, what ``nst-course run``
+    kind 'ours': the main job's graph (nst_course.run.graph.build, what ``nst-course run``
     trains); 'course': the plain course graph (``build_graph``: compute_content_cost,
     compute_style_cost, total_cost, Adam). Prints ``ready {json}`` after two warm-up steps,
     then the seconds of each step; ``quit`` ends it.

@@ -43,16 +43,17 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from nst_course.demos.engine import prepared_from_arrays, train
+    from nst_course.demos.engine import train
     from nst_course.demos.figures import ALPHA, STYLE_LAYERS
-    from nst_course.images import load_image
-    from nst_course.run.runner import RunOptions
+    from nst_course.loading import load_image
+    from nst_course.run.graph import from_arrays
+    from nst_course.run.options import RunOptions
     from nst_course.weights import load_weights
 
     weights = load_weights(args.weights)
     content = load_image(os.path.join(ROOT, "images", "tubingen.jpg"), args.width, args.height)
     style = load_image(os.path.join(ROOT, "images", "monet.jpg"), args.width, args.height)
-    prepared = prepared_from_arrays(content, [style], weights)
+    prepared = from_arrays(content, [style], weights)
     layers = [(name, 1.0 / args.depth) for name in STYLE_LAYERS[: args.depth]]
 
     def final_costs(alpha, beta):

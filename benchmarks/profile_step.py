@@ -2,7 +2,7 @@
 
     python benchmarks/profile_step.py [--height 300 --width 400] [--graph ours|course] [--nodes N]
 
-Builds the main job's graph (``ours``: nst_course.run.runner.build, with oneDNN on and in its
+Builds the main job's graph (``ours``: nst_course.run.graph.build, with oneDNN on and in its
 frozen-weights mode as ``nst-course run`` runs it, unless TF_ENABLE_ONEDNN_OPTS /
 TF_ONEDNN_ASSUME_FROZEN_WEIGHTS are set) or the plain course graph (``course``: build_graph) on
 true-shape random VGG-19 weights, runs a few steps, then one traced step, and prints the
@@ -28,7 +28,8 @@ prepare_training_process()  # as nst-course run does (nst_course.run.onednn)
 
 from nst_course._tf import tf, tf1  # noqa: E402
 from nst_course.images import reshape_and_normalize_image  # noqa: E402
-from nst_course.run.runner import Prepared, RunOptions, build  # noqa: E402
+from nst_course.run.graph import Prepared, build  # noqa: E402
+from nst_course.run.options import RunOptions  # noqa: E402
 from nst_course.training import build_graph  # noqa: E402
 from nst_course.weights.synthetic import random_vgg_weights  # noqa: E402
 

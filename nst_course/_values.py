@@ -8,7 +8,7 @@ it imports nothing of the package, so any subpackage's command line may use it.
 import argparse
 
 
-def _int(text, minimum):
+def _int(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -20,15 +20,15 @@ def _int(text, minimum):
     return value
 
 
-def positive_int(text):
+def positive_int(text: str) -> int:
     return _int(text, 1)
 
 
-def non_negative_int(text):
+def non_negative_int(text: str) -> int:
     return _int(text, 0)
 
 
-def finite_float(text):
+def finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -38,39 +38,39 @@ def finite_float(text):
     return value
 
 
-def positive_float(text):
+def positive_float(text: str) -> float:
     value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
     return value
 
 
-def non_negative_float(text):
+def non_negative_float(text: str) -> float:
     value = finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("%r must be 0 or more" % text)
     return value
 
 
-def ratio(text):
+def ratio(text: str) -> float:
     value = finite_float(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("%r must be between 0 and 1" % text)
     return value
 
 
-def comma_list(text):
+def comma_list(text: str) -> list[str]:
     items = [item.strip() for item in text.split(",")]
     if not all(items):
         raise argparse.ArgumentTypeError("%r has an empty item" % text)
     return items
 
 
-def float_list(text):
+def float_list(text: str) -> list[float]:
     return [positive_float(item) for item in comma_list(text)]
 
 
-def layer_weights(text):
+def layer_weights(text: str) -> list[tuple[str, float]]:
     """'conv1_1:0.2,conv2_1:0.2' -> [('conv1_1', 0.2), ('conv2_1', 0.2)]."""
     result = []
     for item in comma_list(text):
@@ -79,3 +79,31 @@ def layer_weights(text):
             raise argparse.ArgumentTypeError("%r: write each style layer as NAME:WEIGHT" % item)
         result.append((name.strip(), non_negative_float(weight)))
     return result
+
+
+def positive_int_list(text: str) -> list[int]:
+    """'100,50,20' -> [100, 50, 20]; each a whole number greater than 0."""
+    return [positive_int(item) for item in comma_list(text)]
+
+
+def fraction_list(text: str) -> list[float]:
+    """'0.5,1' -> [0.5, 1.0]; each greater than 0 and at most 1 (a fraction of a size)."""
+    values = float_list(text)
+    if any(v > 1 for v in values):
+        raise argparse.ArgumentTypeError(
+            "%r: each scale is a fraction of the output size, at most 1" % text
+        )
+    return values
+
+
+_YES = ("1", "true", "yes", "y", "on")
+_NO = ("0", "false", "no", "n", "off")
+
+
+def yes_no(text: str) -> bool:
+    """'yes' -> True, 'off' -> False (1/0, true/false, yes/no, y/n, on/off; any case)."""
+    if text.strip().lower() in _YES:
+        return True
+    if text.strip().lower() in _NO:
+        return False
+    raise argparse.ArgumentTypeError("%r is not yes/no (1/0, true/false)" % text)

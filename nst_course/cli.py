@@ -18,27 +18,19 @@ error, 1 for any other failure, 130 / 143 when Ctrl-C / SIGTERM stopped a run (s
 import argparse
 import os
 import sys
+import traceback
 
-from .errors import OptionError
+from .batch import cli as batch_cli
+from .demos import cli as demos_cli
+from .errors import describe, exit_status
+from .grading import cli as grading_cli
+from .port import cli as port_cli
+from .run import cli as run_cli
+from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
+from .weights import cli as weights_cli
 
 PROG = "nst-course"
 
-
-class UsageError(OptionError):
-    """A bad option value found after parsing (exit status 2)."""
-
-
-# the value parsers, shared with the subcommands' own parsers (nst_course._values)
-from ._values import (  # noqa: F401
-    comma_list,
-    float_list,
-    layer_weights,
-    non_negative_float,
-    non_negative_int,
-    positive_float,
-    positive_int,
-    ratio,
-)
 
 # --------------------------------------------------------------------------- parsers
 
@@ -59,254 +51,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, "%s: error: %s\n" % (PROG, message))
 
 
-def add_run_parser(sub):
-    from .config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
-    from .images import MAX_PIXELS
-
-    p = sub.add_parser(
-        "run",
-        help="stylise an image (the course's defaults)",
-        formatter_class=_Formatter,
-        description="Stylise CONTENT with STYLE by neural style transfer (Gatys et al. 2015) "
-        "on VGG-19, with the course's settings unless told otherwise.",
-    )
-    g = p.add_argument_group("the course's settings")
-    g.add_argument(
-        "--content",
-        default="images/tubingen.jpg",
-        help="content image; any size and mode (grayscale, RGBA, palette): converted to "
-        "RGB and resized to --width x --height with Pillow's Lanczos filter",
-    )
-    g.add_argument(
-        "--style",
-        type=comma_list,
-        default=["images/monet.jpg"],
-        metavar="IMAGE[,IMAGE...]",
-        help="style image(s), comma-separated, converted and resized like --content "
-        "(default: images/monet.jpg)",
-    )
-    g.add_argument(
-        "--output-dir",
-        default="output",
-        help="where <i>.png, generated_image.jpg, costs.csv, costs.png, summary.png and "
-        "progress.gif go",
-    )
-    g.add_argument("--iterations", type=positive_int, default=200, help="optimisation steps")
-    g.add_argument(
-        "--width", type=positive_int, default=CONFIG.IMAGE_WIDTH, help="output width in pixels"
-    )
-    g.add_argument(
-        "--height", type=positive_int, default=CONFIG.IMAGE_HEIGHT, help="output height in pixels"
-    )
-    g.add_argument(
-        "--alpha", type=non_negative_float, default=10.0, help="weight of the content cost"
-    )
-    g.add_argument("--beta", type=non_negative_float, default=40.0, help="weight of the style cost")
-    g.add_argument("--learning-rate", type=positive_float, default=2.0, help="Adam's learning rate")
-    g.add_argument(
-        "--noise-ratio",
-        type=ratio,
-        default=CONFIG.NOISE_RATIO,
-        help="share of noise in the start image",
-    )
-    g.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=None,
-        help="make the run reproducible: the same seed gives the same files "
-        "(default: none, a new start image each run, as in the course)",
-    )
-    g.add_argument(
-        "--print-every", type=positive_int, default=20, help="print the costs every N iterations"
-    )
-    g.add_argument(
-        "--save-every",
-        type=non_negative_int,
-        default=20,
-        help="save output/<i>.png every N iterations (0: never)",
-    )
-    g.add_argument(
-        "--weights",
-        default=None,
-        metavar="PATH|random",
-        help="VGG weights file, or 'random' for the untrained network; default: the lookup "
-        "order ($NST_VGG_MODEL, ./%s, the user cache)" % CONFIG.VGG_MODEL,
-    )
-    g.add_argument(
-        "--require-pretrained",
-        action="store_true",
-        help="fail instead of falling back to the untrained network when no weights are found",
-    )
-    g.add_argument(
-        "--quiet",
-        action="store_true",
-        help="print nothing but errors (default: the cost lines and a progress display)",
-    )
-    g.add_argument(
-        "--max-pixels",
-        type=positive_int,
-        default=MAX_PIXELS,
-        metavar="N",
-        help="refuse input images (and an output size) with more pixels than this",
-    )
-    b = p.add_argument_group("beyond the course (opt-in)")
-    b.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="optimiser")
-    b.add_argument(
-        "--style-blend-weights",
-        type=float_list,
-        default=None,
-        metavar="W[,W...]",
-        help="relative weights of several style images (normalised; default equal)",
-    )
-    b.add_argument(
-        "--tv-weight", type=non_negative_float, default=0.0, help="total-variation weight (0: off)"
-    )
-    b.add_argument(
-        "--preserve-colors", action="store_true", help="keep the content image's colours"
-    )
-    b.add_argument(
-        "--init", default="noise", metavar="noise|content|style|PATH", help="start image"
-    )
-    b.add_argument("--pooling", choices=("avg", "max"), default="avg", help="pooling layers")
-    b.add_argument("--content-layer", default=CONTENT_LAYER, help="layer of the content cost")
-    b.add_argument(
-        "--style-layers",
-        type=layer_weights,
-        default=list(STYLE_LAYERS),
-        metavar="NAME:W[,NAME:W...]",
-        help="style layers and their coefficients (default: %s)"
-        % ",".join("%s:%g" % (name, w) for name, w in STYLE_LAYERS),
-    )
-    b.add_argument(
-        "--style-scale",
-        type=positive_float,
-        default=1.0,
-        help="extract style from the style image resized by this factor",
-    )
-    b.add_argument(
-        "--low-memory",
-        action="store_true",
-        help="hold the VGG weights in variables even with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 "
-        "(by default they are: see the README's speed and memory section)",
-    )
-    b.add_argument(
-        "--checkpoint-every",
-        type=non_negative_int,
-        default=0,
-        help="write resumable state every N iterations (0: off)",
-    )
-    b.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
-    add_schedule_arguments(b)
-    p.set_defaults(handler=cmd_run, preflight=preflight_run)
-    return p
-
-
-def int_list(text):
-    return [positive_int(item) for item in comma_list(text)]
-
-
-def scale_list(text):
-    values = float_list(text)
-    if any(v > 1 for v in values):
-        raise argparse.ArgumentTypeError(
-            "%r: each scale is a fraction of the output size, at most 1" % text
-        )
-    return values
-
-
-def add_schedule_arguments(group):
-    """Coarse-to-fine options and presets (nst_course.run.schedule, nst_course.run.presets)."""
-    from .run.presets import MEASURED, PRESETS, preset_flags
-
-    group.add_argument(
-        "--scales",
-        type=scale_list,
-        default=[1.0],
-        metavar="S[,S...]",
-        help="coarse-to-fine: optimise at these fractions of the output size in "
-        "turn, the image upsampled between them, e.g. 0.25,0.5,1 (default: 1, the "
-        "course's single scale)",
-    )
-    group.add_argument(
-        "--scale-iterations",
-        type=int_list,
-        default=None,
-        metavar="N[,N...]",
-        help="iterations at each scale, e.g. 100,50,20 (default: --iterations split "
-        "evenly over the scales)",
-    )
-    group.add_argument(
-        "--upsample",
-        choices=("bicubic", "lanczos"),
-        default="bicubic",
-        help="filter that upsamples the image between scales",
-    )
-    group.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        default=None,
-        help="a measured recipe; options left at their default take its values. "
-        + "; ".join(
-            "%s = %s: %s" % (name, preset_flags(name), MEASURED[name]) for name in sorted(PRESETS)
-        )
-        + " (see the README, 'Time to a good picture')",
-    )
-
-
-def add_weights_parser(sub):
-    p = sub.add_parser(
-        "weights", help="get and check the VGG-19 weights", formatter_class=_Formatter
-    )
-    wsub = p.add_subparsers(dest="weights_command", metavar="COMMAND", parser_class=_Parser)
-    wsub.required = True
-    # `weights download` and `weights verify` are added by nst_course.weights.cli.
-    from .weights import cli as weights_cli
-
-    weights_cli.add_parsers(wsub, _Formatter)
-    return p
-
-
 def build_parser():
     parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=_Formatter)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    add_run_parser(sub)
-    add_weights_parser(sub)
-    from .batch import cli as batch_cli  # after `run`: batch copies run's options
-    from .demos import cli as demos_cli
-    from .grading import cli as grading_cli
-    from .port import cli as port_cli
-
-    for command in (batch_cli, demos_cli, grading_cli, port_cli):  # their own parsers
-        command.add_parser(sub, _Formatter, _Parser)
+    for command in (run_cli, weights_cli, batch_cli, demos_cli, grading_cli, port_cli):
+        command.add_parser(sub, _Formatter, _Parser)  # each subcommand's own parser
     return parser
-
-
-# --------------------------------------------------------------------------- commands
-
-
-def preflight_run(args):
-    """Check the options, the output directory and the input images before TensorFlow loads
-    (a resumed run's options come from its checkpoint: checked by the run itself)."""
-    if getattr(args, "resume", None):
-        return
-    from .run.checks import preflight
-
-    if getattr(args, "preset", None):  # the checks see the preset's values (nst_course.run.presets)
-        from .run.presets import apply_preset
-
-        args = apply_preset(args, defaults=build_parser().parse_args(["run"]))
-    preflight(args)
-
-
-def cmd_run(args):
-    from .run.runner import RunOptions, run
-
-    fields = RunOptions.__dataclass_fields__
-    opts = RunOptions(**{name: getattr(args, name) for name in fields if hasattr(args, name)})
-    run(opts)
-    return 0
 
 
 # --------------------------------------------------------------------------- entry point
@@ -374,11 +126,6 @@ def main(argv=None):
     value and what to do (see :func:`nst_course.errors.describe`); ``--debug`` (before or
     after the command) also prints the traceback.
     """
-    import traceback
-
-    from .errors import describe, exit_status
-    from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
-
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     debug = "--debug" in argv
     previous = install_signal_handlers()

@@ -44,7 +44,7 @@ def _first_line(text):
     return text.splitlines()[0].strip() if text else ""
 
 
-#: The temporary names of :func:`nst_course.images.atomic_write`: ``.<base>.<random>.tmp<ext>``.
+#: The temporary names of :func:`nst_course.files.atomic_write`: ``.<base>.<random>.tmp<ext>``.
 _TEMPORARY = re.compile(r"^\.(?P<base>.+)\.[^.]+\.tmp(?P<ext>\.[^.]*)?$")
 
 

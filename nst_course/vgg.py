@@ -14,6 +14,7 @@ import numpy as np
 from . import registry
 from ._tf import tf
 from .config import CONFIG
+from .weights import load_weights
 from .weights.model import expected_names, validate
 
 tf1 = tf.compat.v1
@@ -186,7 +187,5 @@ def load_vgg_model(path=None, height=None, width=None, pooling="avg"):
     graph -- dict: 'input' (trainable Variable, (1, height, width, 3)) and one tensor per
              layer: conv1_1 (1, H, W, 64), ..., avgpool5 (1, H/32, W/32, 512), rounded up.
     """
-    from .weights import load_weights
-
     weights = load_weights(path)  # None: the lookup order, the course's place among them
     return build_vgg(weights, height=height, width=width, pooling=pooling)

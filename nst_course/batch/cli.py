@@ -6,7 +6,8 @@
 
 Every ``nst-course run`` option (but --content, --style, --output-dir, --resume,
 --checkpoint-every, --quiet) is also a batch option: the default for every job, and a manifest
-column. They are copied from the run command's parser, so new run options come for free.
+column. Both are built from :class:`~nst_course.run.options.RunOptions`' fields, so new run
+options come for free.
 
 Exit status: 0 when every job is done (now or by an earlier run), 1 when some failed or were
 left out as invalid (the summary names them), 2 for usage errors (including a manifest with
@@ -15,24 +16,26 @@ are kept; run the same command again to do the rest).
 """
 
 import argparse
-import copy
 import os
 import sys
 import time
-from types import SimpleNamespace
 
-from .. import _progress
+from .._progress import Reporter
+from .._values import positive_int
 from ..errors import OptionError
+from ..run.checks import check_output_dir
+from ..run.options import RunOptions, argument, flag_of
+from ..run.progress import format_duration
+from ..run.safety import Interrupted
+from .engine import Job, JobResult, run_jobs
+from .manifest import describe_row_error, job_fields, manifest_jobs, pair_jobs, run_defaults
+from .report import contact_sheet, write_results
 
 DEFAULT_OUT = "batch-output"
 
 
 def add_parser(subparsers, formatter_class, parser_class=None):
-    """Add ``batch`` to ``subparsers`` (after ``run``, whose options it copies)."""
-    from .manifest import run_option_actions
-
-    run_parser = subparsers.choices["run"]
-    count = run_parser._option_string_actions["--iterations"].type  # run's whole-number check
+    """Add ``batch`` to ``subparsers``: its own options and every job option of ``run``."""
     p = subparsers.add_parser(
         "batch",
         help="many content x style jobs at once, on Dask",
@@ -41,6 +44,18 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         "machine's cores, or on an existing one (--scheduler). Each job's files go to "
         "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.",
     )
+    _add_jobs(p)
+    _add_cluster(p)
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    g = p.add_argument_group("run options (the default for every job; also manifest columns)")
+    for f in job_fields():  # only what the user gives overrides run's default
+        g.add_argument(flag_of(f.name), **argument(f, default=argparse.SUPPRESS))
+    p.set_defaults(handler=cmd_batch)
+    return p
+
+
+def _add_jobs(p):
+    """Where the jobs come from and where their results go."""
     p.add_argument(
         "manifest",
         nargs="?",
@@ -65,15 +80,29 @@ def add_parser(subparsers, formatter_class, parser_class=None):
     )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="where the results go")
     p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out invalid manifest rows (recorded as skipped) instead of refusing",
+    )
+    p.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run every job again, even those complete from an earlier batch",
+    )
+
+
+def _add_cluster(p):
+    """The Dask cluster the jobs run on."""
+    p.add_argument(
         "--workers",
-        type=count,
+        type=positive_int,
         default=None,
         metavar="N",
         help="worker processes of the embedded cluster (default: measured split, see the README)",
     )
     p.add_argument(
         "--threads-per-worker",
-        type=count,
+        type=positive_int,
         default=None,
         metavar="N",
         help="threads of each embedded worker (and TensorFlow's pool size)",
@@ -84,63 +113,39 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         metavar="tcp://HOST:PORT",
         help="use an existing Dask cluster instead of an embedded one",
     )
-    p.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="leave out invalid manifest rows (recorded as skipped) instead of refusing",
-    )
-    p.add_argument(
-        "--rerun",
-        action="store_true",
-        help="run every job again, even those complete from an earlier batch",
-    )
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    g = p.add_argument_group("run options (the default for every job; also manifest columns)")
-    for action in run_option_actions(run_parser):
-        mine = copy.copy(action)
-        mine.default = argparse.SUPPRESS  # only what the user gives overrides run's default
-        g._add_action(mine)
-    p.set_defaults(handler=cmd_batch, run_parser=run_parser)
-    return p
 
 
 def _jobs(args, out):
     """(jobs, errors, batch options) from the command line (see :mod:`.manifest`)."""
-    from .manifest import manifest_jobs, pair_jobs, run_defaults, run_option_actions
-
-    actions = run_option_actions(args.run_parser)
-    options = run_defaults(args.run_parser)
-    options.update({a.dest: getattr(args, a.dest) for a in actions if hasattr(args, a.dest)})
+    options = run_defaults()
+    options.update({name: getattr(args, name) for name in options if hasattr(args, name)})
     if args.manifest and (args.content or args.style):
         raise OptionError("give a manifest or --content/--style, not both")
     if args.manifest:
-        return manifest_jobs(args.manifest, actions, options, out)
+        return manifest_jobs(args.manifest, options, out)
     if not (args.content and args.style):
         raise OptionError("give a MANIFEST.csv, or --content and --style (files or folders)")
     return pair_jobs(args.content, args.style, options, out)
 
 
 class JobsProgress:
-    """Jobs done / failed / running, jobs per minute and time left: a tqdm bar on a terminal
-    (or a notebook widget), else one plain line per finished job."""
+    """Jobs done / failed / running, jobs per minute and time left, on the package's one
+    progress reporter (:class:`nst_course._progress.Reporter`): a bar on a terminal (or a
+    notebook widget), else one plain line per finished job."""
 
     def __init__(self, total, enabled=True, stream=None):
-        self.total, self.enabled = total, enabled
-        self.stream = sys.stdout if stream is None else stream
+        self.total = total
         self.counts = {"done": 0, "failed": 0, "skipped": 0}
         self.slots = 1
         self.started = None
         self.ran = 0  # jobs finished by workers in this batch (for the rate)
-        self.bar = (
-            _progress.bar(
-                total,
-                self.stream,
-                unit="job",
-                desc="nst-course batch",
-                bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix}",
-            )
-            if enabled
-            else None
+        self.report = Reporter(
+            total,
+            "nst-course batch",
+            stream=stream,
+            enabled=enabled,
+            unit="job",
+            line="[{done}/{total}] {postfix}",
         )
 
     def start(self, client):
@@ -150,16 +155,9 @@ class JobsProgress:
         except Exception:  # noqa: BLE001 - only the "running" figure depends on it
             self.slots = 1
 
-    def finished(self, result):
-        self.counts[result.status] = self.counts.get(result.status, 0) + 1
-        if result.status != "skipped" and result.seconds is not None:
-            self.ran += 1
-        if not self.enabled:
-            return
-        from ..run.progress import format_duration
-
-        n = sum(self.counts.values())
-        left = self.total - n
+    def counts_text(self):
+        """``'3 done, 0 failed, 1 skipped, 2 running, 1.5 jobs/min, 1:20 left'``."""
+        left = self.total - sum(self.counts.values())
         running = min(left, self.slots) if self.started is not None else 0
         text = "%d done, %d failed, %d skipped, %d running" % (
             self.counts["done"],
@@ -170,18 +168,24 @@ class JobsProgress:
         if self.started is not None and self.ran:
             rate = self.ran / max(1e-9, time.monotonic() - self.started) * 60
             text += ", %.1f jobs/min, %s left" % (rate, format_duration(left / rate * 60))
-        if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
-            self.bar.update(1)
-        else:
-            line = "[%d/%d] %s %s" % (n, self.total, result.id, result.status)
+        return text
+
+    def finished(self, result):
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        if result.status != "skipped" and result.seconds is not None:
+            self.ran += 1
+        text = self.counts_text()
+        if self.report.plain:  # a log: the job's own line, then the counts
+            line = "%s %s" % (result.id, result.status)
             if result.seconds is not None and result.status != "skipped":
                 line += " in %.1f s" % result.seconds
-            print("%s (%s)" % (line, text), file=self.stream, flush=True)
+            if result.costs:  # the saved image's (costs.csv's last row)
+                line += ", total cost %.4g" % result.costs[0]
+            text = "%s (%s)" % (line, text)
+        self.report.advance(1, text)
 
     def close(self):
-        if self.bar is not None:
-            self.bar.close()
+        self.report.close()
 
 
 def _say(args, *lines, stream=None):
@@ -192,29 +196,16 @@ def _say(args, *lines, stream=None):
 
 def cmd_batch(args):
     """Run the batch; returns the exit status (0 all done, 1 some failed or left out)."""
-    from ..run.checks import check_output_dir
-    from ..run.safety import Interrupted
-    from .engine import Job, JobResult, run_jobs
-    from .manifest import describe_row_error
-    from .report import contact_sheet, write_results
-
     out = args.out
     check_output_dir(out, ("results.csv", "contact_sheet.png"))
     jobs, errors = _jobs(args, out)
     if errors and not args.skip_invalid:
-        lines = [describe_row_error(e) for e in errors]
-        if len(lines) == 1:
-            raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
-        for line in lines:
-            print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
-        raise OptionError(
-            "%d invalid rows (above); nothing was run: fix them or pass --skip-invalid" % len(lines)
-        )
+        _refuse(errors)
     all_jobs, results = list(jobs), {}
-    for k, (where, ident, message) in enumerate(errors):
+    for k, (where, ident, message) in enumerate(errors):  # --skip-invalid: recorded as skipped
         if not ident or ident in results or any(job.id == ident for job in jobs):
             ident = "invalid-%d" % (k + 1)
-        stub = Job(ident, SimpleNamespace(content="", style=[]))
+        stub = Job(ident, RunOptions(content="", style=[]))
         all_jobs.append(stub)
         results[ident] = JobResult(
             ident, "skipped", error="invalid (%s): %s" % (where, message), job=stub
@@ -222,9 +213,28 @@ def cmd_batch(args):
     if not all_jobs:
         raise OptionError("no jobs: the manifest has no rows")
     os.makedirs(out, exist_ok=True)
-    results_csv = os.path.join(out, "results.csv")
-    sheet = os.path.join(out, "contact_sheet.png")
     started = time.monotonic()
+    _run_all(args, jobs, all_jobs, results)
+    contact_sheet(os.path.join(out, "contact_sheet.png"), out, jobs, results)
+    return _summary(args, all_jobs, results, out, time.monotonic() - started)
+
+
+def _refuse(errors):
+    """Invalid rows without --skip-invalid: one line each, nothing run."""
+    lines = [describe_row_error(e) for e in errors]
+    if len(lines) == 1:
+        raise OptionError(lines[0] + " (nothing was run; fix it or pass --skip-invalid)")
+    for line in lines:
+        print("nst-course: error: %s" % line, file=sys.stderr, flush=True)
+    raise OptionError(
+        "%d invalid rows (above); nothing was run: fix them or pass --skip-invalid" % len(lines)
+    )
+
+
+def _run_all(args, jobs, all_jobs, results):
+    """Run ``jobs``, results.csv rewritten as each finishes; Ctrl-C keeps what is finished."""
+    out = args.out
+    results_csv = os.path.join(out, "results.csv")
     progress = JobsProgress(len(jobs), enabled=not args.quiet)
     warned = False
     write_results(results_csv, all_jobs, results)
@@ -254,8 +264,6 @@ def cmd_batch(args):
             "run the same command again to do the rest" % (kept, "" if kept == 1 else "s", out),
         ) from None
     progress.close()
-    contact_sheet(sheet, out, jobs, results)
-    return _summary(args, all_jobs, results, out, time.monotonic() - started)
 
 
 def _summary(args, jobs, results, out, seconds):

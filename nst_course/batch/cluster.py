@@ -26,8 +26,12 @@ that has loaded it already).
 """
 
 import contextlib
+import logging
 import os
+import warnings
 from dataclasses import dataclass
+
+from ..run.onednn import training_environment
 
 #: The dashboard is off: a grader or a batch needs no web server of its own.
 DASHBOARD = None
@@ -65,8 +69,6 @@ def worker_environment(threads_per_worker=1, extra=None):
     A user's own setting of any of them wins (taken from this process's environment). The
     oneDNN variables follow the one rule of :func:`nst_course.run.onednn.training_environment`.
     """
-    from ..run.onednn import training_environment
-
     threads = str(max(1, int(threads_per_worker)))
     env = training_environment()
     env.update(
@@ -90,6 +92,17 @@ def worker_environment(threads_per_worker=1, extra=None):
     return env
 
 
+#: Dask's loggers, quiet unless asked (their start-up and shut-down chatter is of no use here).
+DASK_LOGGERS = (
+    "distributed",
+    "distributed.nanny",
+    "distributed.scheduler",
+    "distributed.worker",
+    "distributed.core",
+    "distributed.http.proxy",
+)
+
+
 @contextlib.contextmanager
 def connect(
     scheduler=None, workers=None, threads_per_worker=None, memory_limit="auto", env=None, quiet=True
@@ -102,24 +115,13 @@ def connect(
     they are (their environment is theirs to set).
     ``env`` -- extra environment variables for the embedded cluster's workers.
     """
-    import logging
-    import warnings
-
-    import dask
+    import dask  # here: importing Dask takes a second; only a batch needs it
     from distributed import Client, LocalCluster
 
     # the scheduler's small HTTP server (health, metrics) takes another port when 8787 is busy
     warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
-
     if quiet:
-        for name in (
-            "distributed",
-            "distributed.nanny",
-            "distributed.scheduler",
-            "distributed.worker",
-            "distributed.core",
-            "distributed.http.proxy",
-        ):
+        for name in DASK_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
     if scheduler:
         client = Client(scheduler, timeout="20s")

@@ -4,14 +4,14 @@ files into ``OUT/<id>/`` as results come back.
 The Python API behind ``nst-course batch`` (and the figures' panels)::
 
     from nst_course.batch import Job, run_jobs
-    from nst_course.run.runner import RunOptions
+    from nst_course.run.options import RunOptions
 
     jobs = [Job("a", RunOptions(content="a.jpg", style=["monet.jpg"], iterations=50, seed=0))]
     for result in run_jobs(jobs, "out"):       # in completion order, each job once
         print(result.id, result.status, result.seconds, result.costs, result.error)
 
 Image bytes travel with the tasks and the files come back as bytes (:mod:`.job`); the client
-writes them atomically (``images.atomic_write``), then a small ``.nst-batch.json`` that marks
+writes them atomically (:mod:`nst_course.files`), then a small ``.nst-batch.json`` that marks
 the job complete. A job whose marker matches (same options, same input bytes) and whose files
 are all there is *skipped* on the next run, without starting a cluster for it.
 """
@@ -23,10 +23,15 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from ..errors import describe
+from ..files import write_bytes, write_text
 from .cluster import TaskFailed, connect, run_tasks
+from .job import run_job
 
 #: The file that marks a job's outputs complete (written last, inside OUT/<id>/).
 MARKER = ".nst-batch.json"
+#: Options the batch sets itself for every job (nst_course.batch.job.run_job).
+BATCH_SETS = ("output_dir", "quiet", "resume", "checkpoint_every")
 #: Options that do not change a job's result (not part of its fingerprint).
 _NOT_RESULT = ("output_dir", "quiet", "print_every")
 
@@ -45,7 +50,7 @@ class Job:
 class JobResult:
     """What became of a job. ``status``: ``'done'``, ``'failed'`` or ``'skipped'`` (complete
     from an earlier run, or an invalid row left out); ``costs``: (total, content, style) of
-    the last logged iteration; ``error``: the one-line reason of a failure."""
+    the saved image (the run's last iteration); ``error``: the one-line reason of a failure."""
 
     id: str
     status: str
@@ -59,11 +64,14 @@ class JobResult:
 
 
 def option_values(options):
-    """A job's options as a dict: a :class:`RunOptions` or any object with the same attributes
-    (e.g. the command line's parsed arguments, so the client never imports TensorFlow)."""
+    """A job's options as a dict: a :class:`RunOptions` or any object with the same attributes,
+    without the options the batch sets itself on the worker (:data:`BATCH_SETS`), so a job's
+    fingerprint depends on what it computes only."""
     if dataclasses.is_dataclass(options):
-        return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
-    return dict(vars(options))
+        values = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    else:
+        values = dict(vars(options))
+    return {k: v for k, v in values.items() if k not in BATCH_SETS}
 
 
 def input_paths(options):
@@ -117,22 +125,11 @@ def completed(directory):
 
 def write_job_files(directory, files, marker=None):
     """Write ``{name: bytes}`` into ``directory`` atomically, then the marker (if given)."""
-    from ..images import atomic_write
-
     os.makedirs(directory, exist_ok=True)
     for name, data in files.items():
-
-        def write(tmp, data=data):
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-
-        atomic_write(os.path.join(directory, name), write)
+        write_bytes(os.path.join(directory, name), data)
     if marker is not None:
-        text = json.dumps(marker, indent=1, sort_keys=True)
-        atomic_write(
-            os.path.join(directory, MARKER),
-            lambda tmp: open(tmp, "w", encoding="utf-8").write(text),
-        )
+        write_text(os.path.join(directory, MARKER), json.dumps(marker, indent=1, sort_keys=True))
 
 
 def _failed(job, out, message, seconds=None):
@@ -166,37 +163,18 @@ def run_jobs(
     ``on_start(client)`` is called once the cluster is up (e.g. to size a progress display).
     Stopping the generator (or Ctrl-C) cancels the jobs not finished; finished ones stay.
     """
-    from ..errors import describe
-
     ids = [job.id for job in jobs]
     if len(set(ids)) != len(ids):
         raise ValueError("job ids must be unique")
-    payloads, by_id = {}, {}
+    payloads, by_id = {}, {job.id: job for job in jobs}
     for job in jobs:
-        by_id[job.id] = job
-        directory = os.path.join(out, job.id)
-        try:
-            payload = _payload(job)
-        except OSError as exc:  # a missing/unreadable image: this job fails, the others go on
-            yield _failed(job, out, describe(exc))
-            continue
-        payload["fingerprint"] = fingerprint(payload)
-        marker = completed(directory) if resume else None
-        if marker is not None and marker.get("fingerprint") == payload["fingerprint"]:
-            yield JobResult(
-                job.id,
-                "skipped",
-                seconds=marker.get("seconds"),
-                costs=tuple(marker["costs"]) if marker.get("costs") else None,
-                output_dir=directory,
-                job=job,
-            )
-            continue
-        payloads[job.id] = payload
+        payload, result = _prepare(job, out, resume)
+        if result is not None:
+            yield result
+        else:
+            payloads[job.id] = payload
     if not payloads:
         return
-    from .job import run_job
-
     context = (
         connect(scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker)
         if client is None
@@ -207,41 +185,60 @@ def run_jobs(
             on_start(dask_client)
         fingerprints = {key: p.pop("fingerprint") for key, p in payloads.items()}
         for key, outcome in run_tasks(dask_client, run_job, payloads):
-            job = by_id[key]
-            directory = os.path.join(out, key)
-            if isinstance(outcome, TaskFailed):  # the task itself broke (not the run)
-                yield _failed(job, out, outcome.message)
-                continue
-            files = outcome["files"]
-            worker = {k: outcome.get(k) for k in ("pid", "rss", "loads")}
-            try:
-                marker = None
-                if outcome["error"] is None:
-                    marker = {
-                        "fingerprint": fingerprints[key],
-                        "files": sorted(files),
-                        "seconds": outcome["seconds"],
-                        "costs": outcome["costs"],
-                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    }
-                elif os.path.exists(os.path.join(directory, MARKER)):
-                    os.unlink(os.path.join(directory, MARKER))  # no longer complete
-                write_job_files(directory, files, marker)
-            except OSError as exc:
-                yield _failed(job, out, describe(exc), outcome["seconds"])
-                continue
-            status = "done" if outcome["error"] is None else "failed"
-            yield JobResult(
-                key,
-                status,
-                seconds=outcome["seconds"],
-                costs=outcome["costs"],
-                error=outcome["error"],
-                output_dir=directory,
-                job=job,
-                worker=worker,
-                warning=outcome.get("warning") or "",
-            )
+            yield _received(by_id[key], out, outcome, fingerprints[key])
+
+
+def _prepare(job, out, resume):
+    """(the job's payload, None) to run it, or (None, its result): skipped as complete from
+    an earlier run, or failed (an image that cannot be read)."""
+    directory = os.path.join(out, job.id)
+    try:
+        payload = _payload(job)
+    except OSError as exc:  # a missing/unreadable image: this job fails, the others go on
+        return None, _failed(job, out, describe(exc))
+    payload["fingerprint"] = fingerprint(payload)
+    marker = completed(directory) if resume else None
+    if marker is not None and marker.get("fingerprint") == payload["fingerprint"]:
+        costs = tuple(marker["costs"]) if marker.get("costs") else None
+        skipped = JobResult(
+            job.id, "skipped", marker.get("seconds"), costs, output_dir=directory, job=job
+        )
+        return None, skipped
+    return payload, None
+
+
+def _received(job, out, outcome, fingerprint_):
+    """The :class:`JobResult` of a finished task, its files written into ``out/<id>/``."""
+    directory = os.path.join(out, job.id)
+    if isinstance(outcome, TaskFailed):  # the task itself broke (not the run)
+        return _failed(job, out, outcome.message)
+    files = outcome["files"]
+    try:
+        marker = None
+        if outcome["error"] is None:
+            marker = {
+                "fingerprint": fingerprint_,
+                "files": sorted(files),
+                "seconds": outcome["seconds"],
+                "costs": outcome["costs"],
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+        elif os.path.exists(os.path.join(directory, MARKER)):
+            os.unlink(os.path.join(directory, MARKER))  # no longer complete
+        write_job_files(directory, files, marker)
+    except OSError as exc:
+        return _failed(job, out, describe(exc), outcome["seconds"])
+    return JobResult(
+        job.id,
+        "done" if outcome["error"] is None else "failed",
+        seconds=outcome["seconds"],
+        costs=outcome["costs"],
+        error=outcome["error"],
+        output_dir=directory,
+        job=job,
+        worker={k: outcome.get(k) for k in ("pid", "rss", "loads")},
+        warning=outcome.get("warning") or "",
+    )
 
 
 class _given:

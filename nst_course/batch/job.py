@@ -18,6 +18,7 @@ shallow copy (the run drops the copy's arrays, not the kept ones).
 """
 
 import copy
+import csv
 import gc
 import os
 import shutil
@@ -25,8 +26,12 @@ import tempfile
 import threading
 import time
 
+from ..errors import describe
+from ..run.options import RunOptions
+from ..weights import find_weights, weights_for_run
+
 #: The weights this worker process loaded: {"key": ..., "weights": VGGWeights, "warning": str}.
-_KEPT = {}
+_KEPT: dict = {}
 _LOCK = threading.Lock()
 #: How many times this process loaded weights (reported with each result; tests read it).
 LOADS = [0]
@@ -50,8 +55,6 @@ def worker_weights(source, require_pretrained=False):
     order). The untrained-network warning is returned (the client shows it once), not printed
     on the worker.
     """
-    from ..weights import find_weights, weights_for_run
-
     found = find_weights(source)
     key = (found, _stamp(found), bool(require_pretrained))
     with _LOCK:
@@ -81,8 +84,6 @@ def _rss():
 
 def _last_costs(path):
     """(total, content, style) of the last row of costs.csv, or None."""
-    import csv
-
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
@@ -104,6 +105,27 @@ def _collect(directory):
     return files
 
 
+def _local_options(payload, workdir, fields):
+    """The job's options with its input files written into ``workdir/in`` (and named there),
+    its output directory ``workdir/out``, quiet."""
+    inputs = os.path.join(workdir, "in")
+    os.makedirs(inputs)
+    for name, data in payload.get("inputs", {}).items():
+        with open(os.path.join(inputs, os.path.basename(name)), "wb") as fh:
+            fh.write(data)
+    options = {k: v for k, v in payload["options"].items() if k in fields}
+
+    def local(name):
+        return os.path.join(inputs, os.path.basename(name))
+
+    options["content"] = local(options["content"])
+    options["style"] = [local(s) for s in options["style"]]
+    if options.get("init") not in (None, "noise", "content", "style"):
+        options["init"] = local(options["init"])
+    options.update(output_dir=os.path.join(workdir, "out"), quiet=True, resume=None)
+    return options
+
+
 def run_job(payload):
     """Run one job (see the module's docstring); returns a dict of plain values::
 
@@ -115,27 +137,14 @@ def run_job(payload):
     records it and goes on.
     """
     started = time.time()
-    from ..errors import describe
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from ..run.runner import RunOptions, run
+    from ..run.runner import run
 
     workdir = tempfile.mkdtemp(prefix="nst-course-job-")
     try:
-        inputs = os.path.join(workdir, "in")
-        os.makedirs(inputs)
-        for name, data in payload.get("inputs", {}).items():
-            with open(os.path.join(inputs, os.path.basename(name)), "wb") as fh:
-                fh.write(data)
-        fields = RunOptions.__dataclass_fields__
-        options = {k: v for k, v in payload["options"].items() if k in fields}
-        local = lambda name: os.path.join(inputs, os.path.basename(name))  # noqa: E731
-        options["content"] = local(options["content"])
-        options["style"] = [local(s) for s in options["style"]]
-        if options.get("init") not in (None, "noise", "content", "style"):
-            options["init"] = local(options["init"])
-        options.update(output_dir=os.path.join(workdir, "out"), quiet=True, resume=None)
+        options = _local_options(payload, workdir, RunOptions.__dataclass_fields__)
         error, warning = None, ""
         try:
             weights, warning = worker_weights(

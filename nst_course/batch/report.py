@@ -7,7 +7,8 @@ finishes (a reader never sees half a file)::
 
 ``status`` is ``done``, ``failed``, ``skipped`` (complete from an earlier run; or, with
 ``--skip-invalid``, an invalid row, whose error column says why) or ``pending`` (not finished:
-the batch was stopped). The costs are those of the last logged iteration (costs.csv's last row).
+the batch was stopped). The costs are those of the job's saved image (costs.csv's last row:
+the run's last iteration).
 
 ``contact_sheet.png`` is a labelled grid of the results: content rows x style columns, with the
 content and style images as row and column headers, when every job is one (content, style)
@@ -19,10 +20,12 @@ import csv
 import io
 import math
 import os
+import textwrap
 
 import numpy as np
 
-from ..images import atomic_write
+from ..files import write_text
+from ..run.plotting import new_figure, save_figure
 
 COLUMNS = (
     "id",
@@ -62,8 +65,7 @@ def write_results(path, jobs, results):
             ]
         )
     text = buf.getvalue()
-    atomic_write(path, lambda tmp: open(tmp, "w", encoding="utf-8").write(text))
-    return path
+    return write_text(path, text)
 
 
 def read_results(path):
@@ -122,8 +124,6 @@ def _short(path, limit=24):
 
 def contact_sheet(path, out, jobs, results, cell_inches=1.8):
     """Write the contact sheet (see the module's docstring) to ``path``; returns ``path``."""
-    from ..run.outputs import PNG_METADATA, _figure
-
     labels = [job.label for job in jobs]
     grid = all(labels) and len(set(labels)) == len(labels)
     if grid:
@@ -133,7 +133,7 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
     else:
         cols = max(1, math.ceil(math.sqrt(len(jobs))))
         rows = max(1, math.ceil(len(jobs) / cols))
-    fig = _figure(cols * cell_inches, rows * (cell_inches + 0.25))
+    fig = new_figure(cols * cell_inches, rows * (cell_inches + 0.25))
     fig.subplots_adjust(
         left=0.01,
         right=0.99,
@@ -143,37 +143,7 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
         hspace=0.25,
     )
     if grid:
-        cell = {(job.label[0], job.label[1]): job for job in jobs}
-        ax = fig.add_subplot(rows, cols, 1)
-        _panel(ax, None, note="content \u2193  style \u2192")
-        ax.texts[0].set_color("black")
-        for c, style in enumerate(styles):
-            first = style.split(",")[0]
-            _panel(
-                fig.add_subplot(rows, cols, c + 2),
-                _thumbnail(first),
-                "style: " + _short(style.replace(",", ", ")),
-            )
-        for r, content in enumerate(contents):
-            base = (r + 1) * cols
-            _panel(
-                fig.add_subplot(rows, cols, base + 1),
-                _thumbnail(content),
-                "content: " + _short(content),
-            )
-            for c, style in enumerate(styles):
-                job = cell.get((content, style))
-                ax = fig.add_subplot(rows, cols, base + c + 2)
-                if job is None:
-                    _panel(ax, None)
-                    continue
-                result = results.get(job.id)
-                _panel(
-                    ax,
-                    _result_image(out, job, result),
-                    job.id if len(job.id) <= 28 else None,
-                    note=_status_note(result),
-                )
+        _pairs_grid(fig, out, jobs, results, contents, styles)
     else:
         for k, job in enumerate(jobs):
             result = results.get(job.id)
@@ -183,8 +153,43 @@ def contact_sheet(path, out, jobs, results, cell_inches=1.8):
                 _short(job.id, 28),
                 note=_status_note(result),
             )
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", metadata=PNG_METADATA))
-    return path
+    return save_figure(fig, path)
+
+
+def _pairs_grid(fig, out, jobs, results, contents, styles):
+    """Content rows x style columns, the inputs as the heads of both."""
+    rows, cols = len(contents) + 1, len(styles) + 1
+    cell = {(job.label[0], job.label[1]): job for job in jobs}
+    ax = fig.add_subplot(rows, cols, 1)
+    _panel(ax, None, note="content \u2193  style \u2192")
+    ax.texts[0].set_color("black")
+    for c, style in enumerate(styles):
+        first = style.split(",")[0]
+        _panel(
+            fig.add_subplot(rows, cols, c + 2),
+            _thumbnail(first),
+            "style: " + _short(style.replace(",", ", ")),
+        )
+    for r, content in enumerate(contents):
+        base = (r + 1) * cols
+        _panel(
+            fig.add_subplot(rows, cols, base + 1),
+            _thumbnail(content),
+            "content: " + _short(content),
+        )
+        for c, style in enumerate(styles):
+            job = cell.get((content, style))
+            ax = fig.add_subplot(rows, cols, base + c + 2)
+            if job is None:
+                _panel(ax, None)
+                continue
+            result = results.get(job.id)
+            _panel(
+                ax,
+                _result_image(out, job, result),
+                job.id if len(job.id) <= 28 else None,
+                note=_status_note(result),
+            )
 
 
 def _status_note(result):
@@ -192,6 +197,5 @@ def _status_note(result):
         return "not run"
     if not result.error:
         return result.status
-    import textwrap
 
     return "\n".join([result.status + ":"] + textwrap.wrap(result.error, 22)[:4])

@@ -8,54 +8,59 @@ Each writes one labelled grid (PNG) and every panel as its own PNG beside it; pa
 rendered with the same settings are reused. Bad values are the main job's one-line errors.
 """
 
-import argparse
-
-from .._values import comma_list, finite_float, non_negative_int, positive_int
-from .figures import CONTENT_LAYERS, DEPTHS, HEIGHT, ITERATIONS, RATIOS, STYLE_LAYERS, WIDTH
-
-_positive_int, _non_negative_int, _names = positive_int, non_negative_int, comma_list
-
-
-def _ratios(text):
-    """'1e2,1,1e-2' -> [100.0, 1.0, 0.01]; each finite and greater than 0."""
-    values = []
-    for item in _names(text):
-        value = finite_float(item)
-        if value <= 0:
-            raise argparse.ArgumentTypeError("%r must be greater than 0 (alpha / beta)" % item)
-        values.append(value)
-    return values
+from .._values import comma_list, float_list, non_negative_int, positive_int_list
+from ..loading import load_image
+from ..run.options import add_option
+from .figures import (
+    CONTENT_LAYERS,
+    DEPTHS,
+    RATIOS,
+    STYLE_LAYERS,
+    Settings,
+    layers_figure,
+    tradeoff_figure,
+)
+from .rendering import check, render
 
 
-def _depths(text):
-    return [_positive_int(item) for item in _names(text)]
+def _list(p, flag, parse, values, letter, text):
+    """A comma-separated list option, its default shown as the list it is."""
+    shown = ",".join("%g" % v if isinstance(v, float) else str(v) for v in values)
+    p.add_argument(
+        flag,
+        type=parse,
+        default=list(values),
+        metavar="%s[,%s...]" % (letter, letter),
+        help="%s (default: %s)" % (text, shown),
+    )
 
 
 def _common(p, kind):
+    """The options every figure has: the panels' shared RunOptions (with the figures'
+    defaults, :class:`~nst_course.demos.figures.Settings`), the images, output and workers."""
     p.add_argument("--content", default="images/tubingen.jpg", help="content image")
     p.add_argument("--style", default="images/monet.jpg", help="style image")
-    p.add_argument("--width", type=_positive_int, default=WIDTH, help="panel width in pixels")
-    p.add_argument("--height", type=_positive_int, default=HEIGHT, help="panel height in pixels")
-    p.add_argument(
-        "--iterations", type=_positive_int, default=ITERATIONS, help="optimisation steps per panel"
-    )
-    p.add_argument(
-        "--optimizer",
+    defaults = Settings()
+    add_option(p, "width", default=defaults.width, help="panel width in pixels")
+    add_option(p, "height", default=defaults.height, help="panel height in pixels")
+    add_option(p, "iterations", default=defaults.iterations, help="optimisation steps per panel")
+    add_option(
+        p,
+        "optimizer",
+        default=defaults.optimizer,
         choices=("lbfgs", "adam"),
-        default="lbfgs",
         help="the paper's L-BFGS, or the course's Adam (needs many more iterations)",
     )
-    p.add_argument("--learning-rate", type=float, default=2.0, help="Adam's learning rate")
-    p.add_argument(
-        "--seed",
-        type=_non_negative_int,
-        default=0,
+    add_option(p, "learning_rate", default=defaults.learning_rate)
+    add_option(
+        p,
+        "seed",
+        default=defaults.seed,
         help="seed of the start image (the same for every panel)",
     )
-    p.add_argument(
-        "--weights",
-        default=None,
-        metavar="PATH|random",
+    add_option(
+        p,
+        "weights",
         help="VGG weights file or 'random'; default: the lookup order of nst-course run",
     )
     p.add_argument(
@@ -65,7 +70,7 @@ def _common(p, kind):
     )
     p.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=None,
         help="Dask worker processes (single-threaded) for the panels, 0: all in "
         "this process (default: the batch engine's split of this machine's cores "
@@ -101,19 +106,14 @@ def add_parser(subparsers, formatter_class, parser_class):
         "... style layers (equal weights).",
     )
     _common(q, "layers")
-    q.add_argument(
-        "--content-layers",
-        type=_names,
-        default=list(CONTENT_LAYERS),
-        metavar="L[,L...]",
-        help="one content panel per layer (default: %s)" % ",".join(CONTENT_LAYERS),
-    )
-    q.add_argument(
+    _list(q, "--content-layers", comma_list, CONTENT_LAYERS, "L", "one content panel per layer")
+    _list(
+        q,
         "--style-layers",
-        type=_names,
-        default=list(STYLE_LAYERS),
-        metavar="L[,L...]",
-        help="style panels use the first 1, 2, ... of these (default: %s)" % ",".join(STYLE_LAYERS),
+        comma_list,
+        STYLE_LAYERS,
+        "L",
+        "style panels use the first 1, 2, ... of these",
     )
     q.set_defaults(handler=cmd_figure, preflight=preflight)
 
@@ -125,55 +125,25 @@ def add_parser(subparsers, formatter_class, parser_class):
         "the first DEPTH style layers (equal weights); content conv4_2.",
     )
     _common(q, "tradeoff")
-    q.add_argument(
-        "--ratios",
-        type=_ratios,
-        default=list(RATIOS),
-        metavar="R[,R...]",
-        help="alpha/beta per column (default: %s)" % ",".join("%g" % r for r in RATIOS),
-    )
-    q.add_argument(
-        "--depths",
-        type=_depths,
-        default=list(DEPTHS),
-        metavar="D[,D...]",
-        help="number of style layers per row (default: %s)" % ",".join(str(d) for d in DEPTHS),
-    )
-    q.add_argument(
-        "--style-layers",
-        type=_names,
-        default=list(STYLE_LAYERS),
-        metavar="L[,L...]",
-        help="the style layers the depths count (default: %s)" % ",".join(STYLE_LAYERS),
-    )
-    q.add_argument("--content-layer", default="conv4_2", help="layer of the content cost")
+    _list(q, "--ratios", float_list, RATIOS, "R", "alpha/beta per column")
+    _list(q, "--depths", positive_int_list, DEPTHS, "D", "number of style layers per row")
+    _list(q, "--style-layers", comma_list, STYLE_LAYERS, "L", "the style layers the depths count")
+    add_option(q, "content_layer")
     q.set_defaults(handler=cmd_figure, preflight=preflight)
     return p
 
 
 def _figure_and_settings(args):
-    from .figures import Settings, layers_figure, tradeoff_figure
 
     if args.figure_command == "layers":
         figure = layers_figure(args.content_layers, args.style_layers)
     else:
         figure = tradeoff_figure(args.ratios, args.depths, args.style_layers, args.content_layer)
-    settings = Settings(
-        width=args.width,
-        height=args.height,
-        iterations=args.iterations,
-        optimizer=args.optimizer,
-        learning_rate=args.learning_rate,
-        seed=args.seed,
-    )
-    return figure, settings
+    return figure, Settings.from_values(args)
 
 
 def preflight(args):
     """Every check that needs no TensorFlow: the panels' options, the output, the images."""
-    from ..images import load_image
-    from .figures import check
-
     figure, settings = _figure_and_settings(args)
     check(figure, settings, args.output)
     for path in (args.content, args.style):
@@ -181,7 +151,6 @@ def preflight(args):
 
 
 def cmd_figure(args):
-    from .figures import render
 
     figure, settings = _figure_and_settings(args)
     result = render(

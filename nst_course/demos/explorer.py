@@ -8,14 +8,16 @@ optimisation (:mod:`nst_course.demos.engine`) at a small size, from the same sta
 """
 
 import io
+from dataclasses import replace
 
 import numpy as np
+from PIL import Image
 
+from ..run.options import RunOptions
 from .figures import STYLE_LAYERS
 
 
 def _png(image):
-    from PIL import Image
 
     buf = io.BytesIO()
     Image.fromarray(np.asarray(image, dtype=np.uint8), "RGB").save(buf, format="PNG")
@@ -33,6 +35,18 @@ def describe(alpha, beta, depth, final):
         layers,
         final[1],
         final[2],
+    )
+
+
+def _log_slider(widgets, value, description):
+    """A slider over log10 of a cost weight, 1e-3 to 1e8 in half decades."""
+    return widgets.FloatSlider(
+        value=float(np.log10(value)),
+        min=-3,
+        max=8,
+        step=0.5,
+        description=description,
+        continuous_update=False,
     )
 
 
@@ -59,7 +73,7 @@ class Explorer:
     ):
         import ipywidgets as widgets
 
-        from ..run.runner import RunOptions, prepare
+        from ..run.graph import prepare
         from . import engine  # noqa: F401  (first: TensorFlow imported quietly)
 
         opts = RunOptions(
@@ -75,22 +89,8 @@ class Explorer:
         self.base = opts
         self.prepared = prepare(opts)
         self.history = []
-        self.log_alpha = widgets.FloatSlider(
-            value=float(np.log10(alpha)),
-            min=-3,
-            max=8,
-            step=0.5,
-            description="log10 alpha",
-            continuous_update=False,
-        )
-        self.log_beta = widgets.FloatSlider(
-            value=float(np.log10(beta)),
-            min=-3,
-            max=8,
-            step=0.5,
-            description="log10 beta",
-            continuous_update=False,
-        )
+        self.log_alpha = _log_slider(widgets, alpha, "log10 alpha")
+        self.log_beta = _log_slider(widgets, beta, "log10 beta")
         self.depth = widgets.IntSlider(
             value=depth,
             min=1,
@@ -112,8 +112,6 @@ class Explorer:
 
     def run(self):
         """Optimise with the sliders' values; the last result moves to the left."""
-        from dataclasses import replace
-
         from .engine import train
 
         alpha, beta, depth = self.settings()

@@ -11,12 +11,15 @@ Outside Jupyter (no IPython display) it runs the same and shows nothing; ``show`
 callable taking ``(png_bytes, text)`` instead.
 """
 
-import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..images import to_uint8
+from ..run.checks import check_options
+from ..run.options import RunOptions
+from ..run.plotting import cost_curves, new_figure, png_bytes
 from ..run.progress import Progress, format_duration
 
 
@@ -40,19 +43,13 @@ def status_text(done, total, rate):
 def draw(image, rows, text, dpi=90):
     """PNG bytes: ``image`` (H, W, 3) uint8 on the left, the cost curves on the right,
     ``text`` as the title."""
-    from ..run.outputs import PNG_METADATA, _figure
-
-    fig = _figure(9.0, 3.4, dpi=dpi)
+    fig = new_figure(9.0, 3.4, dpi=dpi)
     ax_img = fig.add_axes([0.02, 0.05, 0.40, 0.80])
     ax_img.imshow(np.asarray(image, dtype=np.uint8), interpolation="nearest")
     ax_img.set_axis_off()
     ax = fig.add_axes([0.52, 0.16, 0.45, 0.69])
     if rows:
-        its = [r[0] for r in rows]
-        for col, label in ((1, "total J"), (2, "content J_content"), (3, "style J_style")):
-            values = np.array([r[col] for r in rows], dtype=float)
-            values[~(values > 0)] = np.nan  # a log scale cannot show 0
-            ax.plot(its, values, marker="o", markersize=2, label=label)
+        cost_curves(ax, rows, ("total J", "content J_content", "style J_style"), markersize=2)
         if np.any(np.isfinite(np.array([r[1:] for r in rows], dtype=float))):
             ax.set_yscale("log")
         ax.legend(loc="upper right", fontsize=7)
@@ -61,9 +58,7 @@ def draw(image, rows, text, dpi=90):
     ax.tick_params(labelsize=7)
     ax.grid(True, alpha=0.3)
     fig.suptitle(text, fontsize=10)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata=PNG_METADATA)
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 class IPythonDisplay:
@@ -113,13 +108,12 @@ def run_live(content, style, iterations=200, every=10, show=None, weights=None, 
     output area; returns a :class:`LiveResult`.
 
     ``every`` -- redraw every N iterations (and once at the start and at the end).
-    ``options`` -- any other :class:`~nst_course.run.runner.RunOptions` field (width, height,
+    ``options`` -- any other :class:`~nst_course.run.options.RunOptions` field (width, height,
     alpha, beta, seed, optimizer, style_layers...); the course's defaults otherwise.
     ``show(png_bytes, text)`` -- where frames go; default: an IPython display updated in place
     (nothing outside IPython).
     """
-    from ..run.checks import check_options
-    from ..run.runner import RunOptions, prepare
+    from ..run.graph import prepare
     from .engine import train  # first: TensorFlow imported quietly
 
     opts = RunOptions(
@@ -139,8 +133,6 @@ def run_live(content, style, iterations=200, every=10, show=None, weights=None, 
         if show is None:
             return
         image = state["sess"].run(state["graph"].model["input"])
-        from ..images import to_uint8
-
         text = status_text(progress.done, progress.total, progress.seconds_per_iteration())
         show(draw(to_uint8(image), state["rows"], text), text)
         state["updates"] += 1
@@ -156,21 +148,14 @@ def run_live(content, style, iterations=200, every=10, show=None, weights=None, 
         state["rows"] = list(rows)
 
     started = time.time()
-    opts = _with_print_every(opts, every)
+    opts = replace(opts, print_every=every)
     progress = LiveProgress(opts.iterations, every, redraw)
     trained = train(opts, prepared, progress=progress, on_rows=on_rows, on_session=on_session)
     return LiveResult(trained.image, trained.rows, time.time() - started, state["updates"])
 
 
-def _with_print_every(opts, every):
-    from dataclasses import replace
-
-    return replace(opts, print_every=every)
-
-
 def _start_preview(opts, prepared):
     """The start image as uint8 (the same one the run starts from when ``seed`` is set)."""
-    from ..images import to_uint8
-    from ..run.runner import initial_image
+    from ..run.graph import initial_image
 
     return to_uint8(initial_image(opts, prepared))

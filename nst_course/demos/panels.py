@@ -21,6 +21,10 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from PIL import Image, PngImagePlugin
+
+from ..files import atomic_write
+from ..run.options import RunOptions
 
 #: PNG text chunks of a panel file.
 KEY_CHUNK = "nst-course-panel"
@@ -60,7 +64,7 @@ class Rendered:
 
 # --------------------------------------------------------------------------- the task
 
-_WEIGHTS = {}  # source -> VGGWeights, kept per process (a worker renders many panels)
+_WEIGHTS: dict = {}  # source -> VGGWeights, kept per process (a worker renders many panels)
 _LOCK = threading.Lock()  # a worker with several threads renders panels side by side
 
 
@@ -86,13 +90,11 @@ def render_panel(payload):
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()  # a Dask worker: no start-up chatter, as in nst-course run
-    from ..run.runner import RunOptions
-    from .engine import prepared_from_arrays, train
+    from ..run.graph import from_arrays
+    from .engine import train
 
     opts = RunOptions(**payload["options"])
-    prepared = prepared_from_arrays(
-        payload["content"], [payload["style"]], weights_of(payload["weights"])
-    )
+    prepared = from_arrays(payload["content"], [payload["style"]], weights_of(payload["weights"]))
     trained = train(opts, prepared)
     return {
         "image": trained.image,
@@ -129,10 +131,6 @@ def panel_key(options, content, style, weights_id):
 
 def write_panel(path, rendered, key):
     """Write the panel's image to ``path`` (PNG, atomically) with its key and costs."""
-    from PIL import Image, PngImagePlugin
-
-    from ..images import atomic_write
-
     info = PngImagePlugin.PngInfo()
     info.add_text(KEY_CHUNK, key)
     info.add_text(
@@ -146,8 +144,6 @@ def write_panel(path, rendered, key):
 def read_panel(path, key):
     """(image, start, final) of the panel file at ``path`` if it was rendered with ``key``,
     else None (missing, unreadable, or made with other settings)."""
-    from PIL import Image
-
     try:
         with Image.open(path) as img:
             img.load()

@@ -12,7 +12,7 @@ Public names (loaded on first use, so importing the package does not import Tens
 ``total_cost_test``, ``model_nn_test``.
 """
 
-import importlib
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "POINTS": "points",
@@ -35,14 +35,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

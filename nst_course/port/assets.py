@@ -12,8 +12,11 @@ import os
 import re
 import shutil
 
+from PIL import Image
+
 from ..config import CONFIG
 from ..errors import NSTError
+from ..files import atomic_write
 from ..weights import DEFAULT_NAME, DOWNLOAD_COMMAND, ENV_VAR, cache_dir
 from .rewrite import comment_start
 
@@ -91,10 +94,6 @@ def wrong_sizes(paths, base_dir):
 
 def _resized_copy(source, target, size):
     """Centre-crop ``source`` to the aspect of ``size`` and resize it to ``size``; JPEG."""
-    from PIL import Image
-
-    from ..images import atomic_write
-
     with Image.open(source) as im:
         im = im.convert("RGB")
         w, h = im.size

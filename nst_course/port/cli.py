@@ -13,7 +13,7 @@ import shutil
 import sys
 
 from ..errors import NSTError
-from ..images import atomic_write
+from ..files import atomic_write
 from . import assets, porting
 from .rewrite import MARKER
 
@@ -160,61 +160,73 @@ def _where(change, ext):
 
 def report(path, target, ext, result, cells, wanted, missing, provided, backup, base_dir, images):
     """The report's lines: the changes cell by cell, then the missing pieces."""
-    lines = ["nst-course port: %s -> %s" % (path, target)]
-    form = porting.course_form(cells)
     graded = porting.graded_functions(cells)
-    if form is None:
-        lines.append(
-            "note: this does not look like the course's Neural Style Transfer notebook "
-            "(no nst_utils, no load_vgg_model); ported anyway"
-        )
-    else:
-        label = {
-            "v3a": "the course's v3a form (pp.pprint(model))",
-            "v2/v3": "the course's v2/v3 form (print(model))",
-        }.get(form, "the course's notebook")
-        lines.append(
-            "recognised: %s%s"
-            % (
-                label,
-                "; graded functions: " + ", ".join(name for name, _, _ in graded) if graded else "",
-            )
-        )
-    lines.append("")
+    lines = ["nst-course port: %s -> %s" % (path, target), _recognised(cells, graded), ""]
     if result.already_ported and not result.changes:
         lines.append("already ported: nothing to change (the file is written as it was)")
     else:
-        unit = (
-            "lines of the original file"
-            if ext == ".py"
-            else "cell numbers of the original notebook"
-        )
-        lines.append("changes (%s):" % unit)
-        if result.setup_added is not None:
-            where = (
-                "line %d" % result.setup_added
-                if ext == ".py"
-                else "new cell before cell %d" % result.setup_added
-            )
-            lines.append(
-                "  %s: added the set-up (nst_course.port.session.start()): TF1 graph "
-                "mode, TF1's op-seed rule and numpy 1.13 printing for the whole %s"
-                % (where, "script" if ext == ".py" else "notebook")
-            )
-        for change in result.changes:
-            lines.append("  %s: %s" % (_where(change, ext), change.why))
-            lines.append("      - %s" % change.old.strip())
-            lines.append("      + %s" % change.new.strip())
-        n_cells = len({c.cell for c in result.changes})
-        summary = "%d line(s) changed" % len(result.changes)
-        if ext == ".ipynb":
-            summary += " in %d cell(s)" % n_cells
-        if result.setup_added is not None:
-            summary += ", set-up %s" % ("lines added" if ext == ".py" else "cell added")
-        lines.append("%s; everything else (code, markdown, outputs) is as it was." % summary)
+        lines += _changes(result, ext)
     if backup:
         lines.append("the original is kept as %s" % backup)
     lines.append("")
+    lines += _warnings(graded, result)
+    found, ok = _assets(cells, wanted, missing, provided, base_dir, images)
+    lines += found + [""]
+    lines.append(
+        "next: open %s in Jupyter and run all cells%s"
+        % (target, "" if ok else " once the missing pieces above are in place")
+    )
+    return lines
+
+
+def _recognised(cells, graded):
+    """The line saying which form of the course's notebook this is (or that it is not)."""
+    form = porting.course_form(cells)
+    if form is None:
+        return (
+            "note: this does not look like the course's Neural Style Transfer notebook "
+            "(no nst_utils, no load_vgg_model); ported anyway"
+        )
+    label = {
+        "v3a": "the course's v3a form (pp.pprint(model))",
+        "v2/v3": "the course's v2/v3 form (print(model))",
+    }.get(form, "the course's notebook")
+    functions = "; graded functions: " + ", ".join(name for name, _, _ in graded) if graded else ""
+    return "recognised: %s%s" % (label, functions)
+
+
+def _changes(result, ext):
+    """The changes, line by line, and their summary."""
+    script = ext == ".py"
+    unit = "lines of the original file" if script else "cell numbers of the original notebook"
+    lines = ["changes (%s):" % unit]
+    if result.setup_added is not None:
+        where = (
+            "line %d" % result.setup_added
+            if script
+            else "new cell before cell %d" % result.setup_added
+        )
+        lines.append(
+            "  %s: added the set-up (nst_course.port.session.start()): TF1 graph "
+            "mode, TF1's op-seed rule and numpy 1.13 printing for the whole %s"
+            % (where, "script" if script else "notebook")
+        )
+    for change in result.changes:
+        lines.append("  %s: %s" % (_where(change, ext), change.why))
+        lines.append("      - %s" % change.old.strip())
+        lines.append("      + %s" % change.new.strip())
+    summary = "%d line(s) changed" % len(result.changes)
+    if ext == ".ipynb":
+        summary += " in %d cell(s)" % len({c.cell for c in result.changes})
+    if result.setup_added is not None:
+        summary += ", set-up %s" % ("lines added" if script else "cell added")
+    lines.append("%s; everything else (code, markdown, outputs) is as it was." % summary)
+    return lines
+
+
+def _warnings(graded, result):
+    """Graded functions left unfinished, and what the port could not do by itself."""
+    lines = []
     for name, cell, unfinished in graded:
         if unfinished:
             lines.append(
@@ -225,8 +237,12 @@ def report(path, target, ext, result, cells, wanted, missing, provided, backup, 
     for cell, line, text in result.warnings:
         where = "line %d" % line if cell is None else "cell %d, line %d" % (cell, line)
         lines.append("warning: %s: %s" % (where, text))
-    # the weights the notebook loads
-    ok = True
+    return lines
+
+
+def _assets(cells, wanted, missing, provided, base_dir, images):
+    """(lines, all there?) about the weights and images the notebook loads."""
+    lines, ok = [], True
     for vgg in assets.weights_paths(cells) or []:
         found, message = assets.check_weights(vgg, base_dir)
         lines.append(("ok " if found else "MISSING ") + message)
@@ -251,12 +267,7 @@ def report(path, target, ext, result, cells, wanted, missing, provided, backup, 
             "resizing: it must be 400x300 pixels"
             % (path_, "unreadable" if size is None else "%dx%d" % size)
         )
-    lines.append("")
-    lines.append(
-        "next: open %s in Jupyter and run all cells%s"
-        % (target, "" if ok else " once the missing pieces above are in place")
-    )
-    return lines
+    return lines, ok
 
 
 def cmd_port(args):

@@ -31,6 +31,7 @@ from ..config import CONFIG
 from ..errors import WeightsError
 from ..images import generate_noise_image as _generate_noise_image
 from ..images import reshape_and_normalize_image, save_image
+from ..weights import find_weights, load_weights, not_found_message
 from .session import start as _start
 
 tf = _start()
@@ -63,8 +64,6 @@ def weights_source(path):
     working directory, the user cache where ``nst-course weights download`` puts it). Any
     other path is read as given.
     """
-    from ..weights import find_weights, not_found_message
-
     if path is None or os.path.normpath(os.fspath(path)) == os.path.normpath(COURSE_VGG_MODEL):
         found = find_weights()
         if found is None:
@@ -81,7 +80,6 @@ def load_vgg_model(path=CONFIG.VGG_MODEL):
     avgpool1..5 are 2x2 stride-2 average pools. See :func:`weights_source` for ``path``.
     """
     from ..vgg import build_vgg
-    from ..weights import load_weights
 
     return build_vgg(load_weights(weights_source(path)))
 

@@ -10,7 +10,7 @@ import json
 import re
 
 from ..errors import NSTError
-from .rewrite import MARKER, SETUP_LINES, SETUP_SOURCE, Ported, join_like, port_lines, split_lines
+from .rewrite import MARKER, SETUP_LINES, Ported, join_like, port_lines, split_lines
 
 
 class PortError(NSTError):
@@ -182,8 +182,3 @@ def graded_functions(cells):
             unfinished = any(_NONE_ASSIGNED.search(block) for block in blocks)
             found.append((name, number, unfinished))
     return found
-
-
-def setup_source():
-    """The setup cell's text (for documentation and tests)."""
-    return SETUP_SOURCE

@@ -68,52 +68,23 @@ class Rule:
 
 
 _END = r"(?=\s*(?:$|;))"
-RULES = [
-    Rule(
-        re.compile(r"^(\s*)from\s+nst_utils\s+import\s+"),
-        r"\1from nst_course.port.nst_utils import ",
-        NST_UTILS_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)import\s+nst_utils\s+as\s+"),
-        r"\1import nst_course.port.nst_utils as ",
-        NST_UTILS_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)import\s+nst_utils" + _END),
-        r"\1import nst_course.port.nst_utils as nst_utils",
-        NST_UTILS_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)import\s+tensorflow\s+as\s+"),
-        r"\1import tensorflow.compat.v1 as ",
-        TF_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)import\s+tensorflow" + _END),
-        r"\1import tensorflow.compat.v1 as tensorflow",
-        TF_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)import\s+scipy\.misc\s+as\s+"),
-        r"\1import nst_course.port.scipy_misc as ",
+#: (what an import line starts with, what it becomes, why): the import rules of the port.
+_IMPORTS = (
+    (r"from\s+nst_utils\s+import\s+", "from nst_course.port.nst_utils import ", NST_UTILS_WHY),
+    (r"import\s+nst_utils\s+as\s+", "import nst_course.port.nst_utils as ", NST_UTILS_WHY),
+    (r"import\s+nst_utils" + _END, "import nst_course.port.nst_utils as nst_utils", NST_UTILS_WHY),
+    (r"import\s+tensorflow\s+as\s+", "import tensorflow.compat.v1 as ", TF_WHY),
+    (r"import\s+tensorflow" + _END, "import tensorflow.compat.v1 as tensorflow", TF_WHY),
+    (r"import\s+scipy\.misc\s+as\s+", "import nst_course.port.scipy_misc as ", MISC_WHY),
+    (r"import\s+scipy\.misc" + _END, "from nst_course.port import scipy_misc", MISC_WHY),
+    (r"from\s+scipy\.misc\s+import\s+", "from nst_course.port.scipy_misc import ", MISC_WHY),
+    (
+        r"from\s+scipy\s+import\s+misc" + _END,
+        "from nst_course.port import scipy_misc as misc",
         MISC_WHY,
     ),
-    Rule(
-        re.compile(r"^(\s*)import\s+scipy\.misc" + _END),
-        r"\1from nst_course.port import scipy_misc",
-        MISC_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)from\s+scipy\.misc\s+import\s+"),
-        r"\1from nst_course.port.scipy_misc import ",
-        MISC_WHY,
-    ),
-    Rule(
-        re.compile(r"^(\s*)from\s+scipy\s+import\s+misc" + _END),
-        r"\1from nst_course.port import scipy_misc as misc",
-        MISC_WHY,
-    ),
+)
+RULES = [Rule(re.compile(r"^(\s*)" + old), r"\1" + new, why) for old, new, why in _IMPORTS] + [
     Rule(re.compile(r"\bscipy\.misc\.(?=\w)"), "scipy_misc.", MISC_WHY, anywhere=True),
     Rule(
         re.compile(r"^(\s*)(get_ipython\(\)\.(?:run_line_magic|magic)\(\s*['\"]matplotlib.*)$"),

@@ -14,6 +14,7 @@ signature and returns what the old one returned, built on Pillow:
 """
 
 import numpy as np
+from PIL import Image
 
 #: The names this module provides (what ``nst-course port`` rewrites).
 PROVIDED = ("imread", "imsave", "imresize", "toimage", "fromimage", "bytescale")
@@ -46,8 +47,6 @@ def bytescale(data, cmin=None, cmax=None, high=255, low=0):
 
 def fromimage(im, flatten=False, mode=None):
     """A Pillow image as a numpy array (palette images expanded to RGB/RGBA)."""
-    from PIL import Image
-
     if not isinstance(im, Image.Image):
         raise TypeError("fromimage needs a PIL image")
     if mode is not None:
@@ -65,8 +64,6 @@ def fromimage(im, flatten=False, mode=None):
 def imread(name, flatten=False, mode=None):
     """Read an image file as an array (the old ``scipy.misc.imread``): uint8 (H, W, 3) for a
     JPEG photo; ``flatten=True``: float32 grey (H, W); ``mode``: a Pillow mode to convert to."""
-    from PIL import Image
-
     with Image.open(name) as im:
         return fromimage(im, flatten=flatten, mode=mode)
 
@@ -77,8 +74,6 @@ def toimage(arr, high=255, low=0, cmin=None, cmax=None, pal=None, mode=None, cha
     Arrays that are not uint8 are byte-scaled to [low, high] first (see :func:`bytescale`).
     ``channel_axis`` moves the colour axis last when it is elsewhere.
     """
-    from PIL import Image
-
     data = np.asarray(arr)
     if np.iscomplexobj(data):
         raise ValueError("cannot convert a complex array to an image")

@@ -24,6 +24,8 @@ today's TensorFlow behaviour. :func:`stop` undoes 2 and 3.
 
 import threading
 
+import numpy as np
+
 _lock = threading.Lock()
 _state = {"seeding": None, "printoptions": None}
 
@@ -34,7 +36,6 @@ def start():
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    import numpy as np
     import tensorflow.compat.v1 as tf
 
     from ..seeding import tf1_seeding
@@ -57,8 +58,6 @@ def started():
 
 def stop():
     """Switch TF1's op-seed rule and numpy 1.13 printing off again (TF stays in graph mode)."""
-    import numpy as np
-
     with _lock:
         seeding, _state["seeding"] = _state["seeding"], None
         options, _state["printoptions"] = _state["printoptions"], None

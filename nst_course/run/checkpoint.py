@@ -28,7 +28,7 @@ import numpy as np
 
 from .._tf import tf
 from ..errors import NSTError, OptionError
-from ..images import atomic_write
+from ..files import atomic_write
 
 tf1 = tf.compat.v1
 
@@ -115,6 +115,19 @@ def save(directory, sess, iteration, opts, cost_rows=(), scale=None):
             np.savez(fh, **arrays)
 
     return atomic_write(os.path.join(os.fspath(directory), FILENAME), write)
+
+
+class Checkpoints:
+    """The checkpoint writer of a run (a :class:`~nst_course.run.stage.CheckpointWriter`):
+    the run's options ``opts`` and, in a coarse-to-fine run, the index of the stage's scale."""
+
+    def __init__(self, opts, scale=None):
+        self.opts, self.scale = opts, scale
+
+    def save(self, sess, done, rows):
+        """Write the checkpoint after ``done`` iterations; returns the directory to resume from."""
+        save(self.opts.output_dir, sess, done, self.opts, rows, scale=self.scale)
+        return self.opts.output_dir
 
 
 def load(location):
@@ -211,8 +224,6 @@ def restore(location, sess, log=None):
                 % (name, ckpt.path, tuple(value.shape), shape)
             )
         var.load(value, sess)
-    if log is not None and hasattr(log, "rows"):
-        log.rows = [row for row in ckpt.cost_rows if row[0] < ckpt.iteration]
-        if hasattr(log, "write"):
-            log.write()
+    if log is not None:
+        log.reset([row for row in ckpt.cost_rows if row[0] < ckpt.iteration])
     return ckpt.iteration

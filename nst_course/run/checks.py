@@ -2,7 +2,7 @@
 
 The command line's argument types already refuse most bad values (zero, negative or
 non-numbers) as usage errors; :func:`check_options` repeats the checks for code that builds
-:class:`~nst_course.run.runner.RunOptions` itself, and adds the ones that span options.
+:class:`~nst_course.run.options.RunOptions` itself, and adds the ones that span options.
 :func:`check_output_dir` makes sure the results can be written *before* minutes of work,
 without creating anything yet.
 """
@@ -13,7 +13,9 @@ import os
 import tempfile
 
 from ..errors import OptionError, OutputError
-from ..images import MIN_SIDE
+from ..layers import VGG19_LAYERS, conv_part
+from ..loading import MIN_SIDE, load_image
+from .schedule import check_schedule
 
 
 def _flag(name):
@@ -77,7 +79,6 @@ def check_options(opts):
                 "0 or more" % (name, weight)
             )
     check_layer_names(opts)
-    from .schedule import check_schedule
 
     check_schedule(opts)  # --scales, --scale-iterations, --upsample
     if opts.style_layers and not any(weight > 0 for _, weight in opts.style_layers):
@@ -88,8 +89,6 @@ def check_options(opts):
 
 def vgg_layer_names(pooling="avg"):
     """Every layer name a VGG-19 model dict has: conv1_1 ... conv5_4 and the five pools."""
-    from ..layers import VGG19_LAYERS, conv_part
-
     names = []
     for name in conv_part(VGG19_LAYERS):
         if name.startswith("conv"):
@@ -101,11 +100,18 @@ def vgg_layer_names(pooling="avg"):
 
 def check_layer_names(opts):
     """Refuse layer names that no VGG network has (the weights' own list is checked later)."""
-    valid = vgg_layer_names(getattr(opts, "pooling", "avg"))
+    check_layer_choice(opts.content_layer, opts.style_layers, vgg_layer_names(opts.pooling))
+    if not opts.style_layers:
+        raise OptionError("--style-layers: give at least one style layer")
+
+
+def check_layer_choice(content_layer, style_layers, valid):
+    """Raise :class:`OptionError` (one line, with the ``valid`` names) for a content layer or
+    style layers ([(name, weight)]) not among ``valid``."""
     problems = []
-    if opts.content_layer not in valid:
-        problems.append("content layer '%s'" % opts.content_layer)
-    unknown = [name for name, _ in opts.style_layers if name not in valid]
+    if content_layer not in valid:
+        problems.append("content layer '%s'" % content_layer)
+    unknown = [name for name, _ in style_layers if name not in valid]
     if unknown:
         problems.append(
             "style layer%s %s"
@@ -115,8 +121,6 @@ def check_layer_names(opts):
         raise OptionError(
             "unknown %s; valid layers: %s" % (" and ".join(problems), ", ".join(valid))
         )
-    if not opts.style_layers:
-        raise OptionError("--style-layers: give at least one style layer")
 
 
 def _nearest_existing(path):
@@ -213,11 +217,9 @@ def preflight(opts):
     """Every check that needs no TensorFlow, done before it loads (a few seconds saved on
     each mistake): options, output directory, and each input image read once.
 
-    ``opts`` is a :class:`~nst_course.run.runner.RunOptions` or anything with the same attributes
+    ``opts`` is a :class:`~nst_course.run.options.RunOptions` or anything with the same attributes
     (the command line's parsed arguments).
     """
-    from ..images import load_image
-
     check_options(opts)
     check_output_dir(opts.output_dir, output_names(opts))
     for path in input_images(opts):

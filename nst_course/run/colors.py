@@ -19,7 +19,11 @@ the chroma can only be kept approximately.
 
 import os
 
+import imageio.v2 as imageio
 import numpy as np
+
+from ..files import atomic_write
+from ..images import to_uint8
 
 _TO_YCBCR = np.array(
     [
@@ -66,10 +70,6 @@ def preserve_colors(content_rgb, generated_rgb):
 def save_preserving_colors(path, image, content_rgb):
     """Save a normalised (1, H, W, 3) image as :func:`~nst_course.images.save_image` does, but
     with the colours of ``content_rgb`` (H, W, 3 uint8). Written atomically."""
-    import imageio.v2 as imageio
-
-    from ..images import atomic_write, to_uint8
-
     pixels = preserve_colors(content_rgb, to_uint8(image))
     ext = os.path.splitext(os.fspath(path))[1].lower()
     kwargs = {"quality": 95} if ext in (".jpg", ".jpeg") else {}

@@ -1,7 +1,7 @@
 """The course's costs, arranged for speed: what the main job (``nst-course run``) trains.
 
 Same formulas as :mod:`nst_course.costs`, same values to float32 rounding (checked by
-tests/test_fast_graph.py against the plain course graph), fewer and cheaper ops per step:
+tests/run/test_fast_graph.py against the plain course graph), fewer and cheaper ops per step:
 
 * The style targets G^(S) are computed once, in float64 numpy, when the graph is built; the
   graph holds the (n_C, n_C) matrices, not the style activations.

@@ -7,7 +7,7 @@ before TensorFlow is imported. Measured on an AMD EPYC Zen 3 (AVX2 only) at 300x
 ``nst-course run`` took 1.48-1.53 s on Eigen and 1.05-1.06 s with oneDNN (README, "Speed on
 each CPU kind").
 oneDNN only changes the order of floating-point sums (the same costs to float32 round-off:
-tests/test_onednn.py runs the equivalence tests with it forced on and forced off), so every
+tests/run/test_onednn.py runs the equivalence tests with it forced on and forced off), so every
 process of ours that trains turns it on (:func:`enable_onednn`) unless the user set the
 variable: the main job (``nst-course run``) for itself, and the embedded Dask cluster for its
 workers (:func:`training_environment`, used by ``nst_course.batch.cluster.worker_environment``).

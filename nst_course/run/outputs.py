@@ -13,69 +13,32 @@ For the notebook: :func:`echo_and_record_stdout` keeps a copy of what ``model_nn
 """
 
 import contextlib
-import functools
 import io
 import os
 import re
 import sys
-import threading
 
 import imageio.v2 as imageio
 import numpy as np
 
-from ..images import atomic_write
-
-#: PNG metadata for matplotlib: no "Software: matplotlib version x" entry.
-PNG_METADATA = {"Software": None}
+from ..files import atomic_write
+from .plotting import cost_curves, new_figure, one_at_a_time, save_figure
 
 _FRAME = re.compile(r"^(\d+)\.png$")
 
 
-def _figure(width_in, height_in, dpi=100):
-    """A matplotlib Figure on an Agg canvas (no pyplot, no global backend change)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save_figure(fig, path):
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", metadata=PNG_METADATA))
-    return path
-
-
-#: matplotlib is not thread-safe (its mathtext parser is shared): one drawing at a time per
-#: process, e.g. for two batch jobs in one worker (nst_course.batch).
-_DRAWING = threading.Lock()
-
-
-def _one_at_a_time(draw):
-    @functools.wraps(draw)
-    def locked(*args, **kwargs):
-        with _DRAWING:
-            return draw(*args, **kwargs)
-
-    return locked
-
-
-@_one_at_a_time
+@one_at_a_time
 def plot_costs(rows, path, title=None):
     """Write the cost curves (total, content, style against iteration, log y axis) to ``path``.
 
     ``rows`` are ``(iteration, total, content, style)`` tuples, e.g. ``CostLog.rows``.
     Costs that are 0 or negative cannot be shown on a log scale and are left out.
     """
-    fig = _figure(6.4, 4.0)
+    fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot(1, 1, 1)
     rows = list(rows)
-    iterations = [r[0] for r in rows]
-    curves = ((1, "total cost J"), (2, "content cost J_content"), (3, "style cost J_style"))
-    for col, label in curves:
-        values = np.array([r[col] for r in rows], dtype=float)
-        values[~(values > 0)] = np.nan
-        ax.plot(iterations, values, marker="o", markersize=3, label=label)
+    labels = ("total cost J", "content cost J_content", "style cost J_style")
+    cost_curves(ax, rows, labels, markersize=3)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost (log scale)")
@@ -84,10 +47,10 @@ def plot_costs(rows, path, title=None):
     if rows:
         ax.legend(loc="best")
     fig.tight_layout()
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
-@_one_at_a_time
+@one_at_a_time
 def summary_image(content, styles, result, path, caption=""):
     """Write ``content | style(s) | result`` side by side with ``caption`` underneath.
 
@@ -101,7 +64,7 @@ def summary_image(content, styles, result, path, caption=""):
     panel_w = 4.0
     panel_h = panel_w * height / float(width)
     caption_lines = max(1, caption.count("\n") + 1)
-    fig = _figure(panel_w * len(panels), panel_h + 0.45 + 0.25 * caption_lines)
+    fig = new_figure(panel_w * len(panels), panel_h + 0.45 + 0.25 * caption_lines)
     bottom = (0.15 + 0.25 * caption_lines) / fig.get_figheight()
     top = 1 - 0.35 / fig.get_figheight()
     fig.subplots_adjust(left=0.01, right=0.99, bottom=bottom, top=top, wspace=0.03)
@@ -112,7 +75,7 @@ def summary_image(content, styles, result, path, caption=""):
         ax.set_axis_off()
     if caption:
         fig.text(0.5, 0.08 / fig.get_figheight(), caption, ha="center", va="bottom", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def frame_paths(output_dir, iterations=None, save_every=None):

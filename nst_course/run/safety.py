@@ -27,6 +27,7 @@ import signal
 import numpy as np
 
 from ..errors import CostNotFiniteError
+from ..images import save_image
 
 #: The file an interrupted run leaves its current image in (inside the output directory).
 INTERRUPTED_NAME = "interrupted.png"
@@ -35,7 +36,7 @@ RESULT_NAME = "generated_image.jpg"
 
 _HANDLED = (signal.SIGINT, signal.SIGTERM)
 _deferring = 0
-_pending = []
+_pending: list[int] = []
 _watch = None
 
 
@@ -215,8 +216,6 @@ class StepWatch:
 
     def stop(self, i, cost):
         """The cost at iteration ``i`` is not finite: keep the last finite image, then raise."""
-        from ..images import save_image
-
         what = "NaN" if cost != cost else "infinite"
         advice = "try a smaller --learning-rate, smaller --alpha/--beta, or other weights"
         if self.last_finite is None:
@@ -233,15 +232,8 @@ class StepWatch:
         )
 
 
-def current_watch():
-    """The :class:`StepWatch` of the run in progress (None before the first one)."""
-    return _watch
-
-
 def _save_current_image(opts, sess, graph):
     """Save the image in the graph now (or the last finite one) as interrupted.png."""
-    from ..images import save_image
-
     watch = _watch
     image = None
     try:
@@ -256,13 +248,14 @@ def _save_current_image(opts, sess, graph):
 
 
 @contextlib.contextmanager
-def save_on_interrupt(opts, sess, graph, save_state=None, on_error=None):
+def save_on_interrupt(opts, sess, graph, save_state=None, on_error=None, keep=True):
     """On SIGINT/SIGTERM in the block: save the current image (and state), then re-raise.
 
     ``save_state`` -- None, or a callable ``save_state(watch)`` that writes the resumable state
     (when checkpoints are on) and returns the directory to ``--resume`` from (or None).
     ``on_error`` -- None, or a callable run first when anything (an interruption, an error)
     leaves the block, e.g. ending a progress bar so the message gets a line of its own.
+    ``keep`` -- False saves nothing (an in-memory run: a figure panel, the live view).
     The re-raised :class:`Interrupted` carries a one-line message naming what was saved where.
     A signal held by the :class:`StepWatch` when the block ends is handled the same way.
     """
@@ -286,17 +279,19 @@ def save_on_interrupt(opts, sess, graph, save_state=None, on_error=None):
             if not isinstance(exc, KeyboardInterrupt):
                 raise
             signum = getattr(exc, "signum", signal.SIGINT)
-            message = _interrupted_message(opts, sess, graph, signum, save_state)
+            message = _interrupted_message(opts, sess, graph, signum, save_state, keep)
         raise Interrupted(signum, message) from None
 
 
-def _interrupted_message(opts, sess, graph, signum, save_state):
+def _interrupted_message(opts, sess, graph, signum, save_state, keep=True):
     """Save what an interrupted run has (image, state) and say so in one line."""
     name = Interrupted(signum).signal_name
     watch = _watch
     done = watch.done if watch is not None and watch.done is not None else 0
     started = watch is not None and watch.done is not None
     where = "after %d of %d iterations" % (done, opts.iterations)
+    if not keep:
+        return "interrupted by %s %s" % (name, where)
     saved = _save_current_image(opts, sess, graph) if started else None
     state = None
     if save_state is not None and started:

@@ -22,6 +22,8 @@ import numpy as np
 
 from .._tf import tf
 from ..errors import OptionError
+from ..vgg import build_vgg, initialize_weights
+from .checks import check_layer_choice
 
 tf1 = tf.compat.v1
 
@@ -34,19 +36,7 @@ def valid_layers(model):
 def check_layers(model, content_layer, style_layers):
     """Raise :class:`OptionError` (one line, with the valid names) for an unknown layer name."""
     valid = valid_layers(model)
-    problems = []
-    if content_layer not in model or content_layer == "input":
-        problems.append("content layer '%s'" % content_layer)
-    unknown = [name for name, _ in style_layers if name not in model or name == "input"]
-    if unknown:
-        problems.append(
-            "style layer%s %s"
-            % ("s" if len(unknown) > 1 else "", ", ".join("'%s'" % n for n in unknown))
-        )
-    if problems:
-        raise OptionError(
-            "unknown %s; valid layers: %s" % (" and ".join(problems), ", ".join(valid))
-        )
+    check_layer_choice(content_layer, style_layers, valid)
     if not style_layers:
         raise OptionError("no style layers given; valid layers: %s" % ", ".join(valid))
 
@@ -82,9 +72,7 @@ def uses_targets(opts):
     return len(opts.style) > 1 or opts.style_blend_weights is not None or opts.style_scale != 1.0
 
 
-def gram_targets(
-    weights, style_images, layer_names, blend, out_sizes, pooling="avg", session_config=None
-):
+def gram_targets(weights, style_images, layer_names, blend, out_sizes, pooling="avg"):
     """Target Gram matrices T^[l] (float64, (n_C, n_C)) for each of ``layer_names``.
 
     style_images -- normalised style images (1, h, w, 3), all of the same size
@@ -94,8 +82,6 @@ def gram_targets(
     The style activations come from a VGG of the style images' size built in a graph and
     session of its own; the Gram matrices are computed in float64.
     """
-    from ..vgg import build_vgg, initialize_weights
-
     _, h, w, _ = np.shape(style_images[0])
     targets = {name: 0.0 for name in layer_names}
     graph = tf.Graph()
@@ -109,7 +95,7 @@ def gram_targets(
             input_variable=image_in,
             weights_as="variable",
         )
-        with tf1.Session(graph=graph, config=session_config) as sess:
+        with tf1.Session(graph=graph) as sess:
             initialize_weights(sess)
             for image, w_k in zip(style_images, blend):
                 acts = sess.run({name: model[name] for name in layer_names}, {image_in: image})
@@ -121,18 +107,6 @@ def gram_targets(
                         out_sizes[name] / (n_H * n_W)
                     )
     return targets
-
-
-def style_cost_from_targets(model, style_layers, targets):
-    """J_style = sum_l lambda^[l] J_style^[l] with G^(S) replaced by the target T^[l].
-
-    model -- the course's model dict (the generated image's graph)
-    style_layers -- list of (layer name, lambda^[l])
-    targets -- {layer: (n_C, n_C) target Gram matrix}, see :func:`gram_targets`
-    """
-    from . import fastcosts
-
-    return fastcosts.style_cost(model, style_layers, targets)
 
 
 def layer_sizes(model, layer_names):

@@ -38,6 +38,7 @@ import zlib
 import numpy as np
 
 from ..errors import WeightsError
+from ..files import atomic_write
 from .matconvnet import read_matconvnet
 from .model import VGGLayer, VGGWeights, validate
 from .places import cache_dir
@@ -77,8 +78,6 @@ def source_stamp(source):
 
 def write_cache(weights, path, stamp):
     """Write the conv part of ``weights`` (a validated :class:`VGGWeights`) to ``path``."""
-    from ..images import atomic_write
-
     source, size, mtime_ns = stamp
     arrays = {
         "format": np.array(FORMAT),

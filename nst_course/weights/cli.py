@@ -10,12 +10,27 @@ are usable, 1 (with a one-line ``nst-course: error: ...``) when they are not.
 import argparse
 import os
 
-from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS
+from .._values import non_negative_int
+from ..errors import WeightsError
+from .download import default_dest, download, file_digests
+from .lookup import _format_for, find_weights, load_weights, not_found_message
+from .matconvnet import read_matconvnet
+from .model import DEFAULT_FILE, DOWNLOAD_COMMAND, KNOWN_FILES, LAYOUTS, validate
 
 
-def add_parsers(sub, formatter_class):
-    """Add the ``download`` and ``verify`` subcommands to ``sub``."""
-    from .download import default_dest
+def add_parser(subparsers, formatter_class, parser_class):
+    """Add ``weights`` (with ``download`` and ``verify``) to the command line."""
+    p = subparsers.add_parser(
+        "weights", help="get and check the VGG-19 weights", formatter_class=formatter_class
+    )
+    sub = p.add_subparsers(dest="weights_command", metavar="COMMAND", parser_class=parser_class)
+    sub.required = True
+    _add_download(sub, formatter_class)
+    _add_verify(sub, formatter_class)
+    return p
+
+
+def _add_download(sub, formatter_class):
 
     p = sub.add_parser(
         "download",
@@ -38,10 +53,17 @@ def add_parsers(sub, formatter_class):
         metavar="HEX|none",
         help="expected SHA-256 ('none' skips the check)",
     )
-    p.add_argument("--retries", type=int, default=3, help="resume a cut transfer this many times")
+    p.add_argument(
+        "--retries",
+        type=non_negative_int,
+        default=3,
+        help="resume a cut transfer this many times",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_download)
 
+
+def _add_verify(sub, formatter_class):
     p = sub.add_parser(
         "verify",
         help="check a weights file",
@@ -64,7 +86,6 @@ def add_parsers(sub, formatter_class):
 
 
 def cmd_download(args):
-    from .download import download
 
     path = download(
         url=args.url,
@@ -80,8 +101,6 @@ def cmd_download(args):
 def checksum_status(path, force=False):
     """(verdict, text) for the file's checksums: verdict True (a published file), False (the
     published size but other bytes: corrupt) or None (not checked / not a published file)."""
-    from .download import file_digests
-
     size = os.path.getsize(path)
     known_sizes = {k.size for k in KNOWN_FILES if k.size}
     if size not in known_sizes and not force:
@@ -108,9 +127,6 @@ def checksum_status(path, force=False):
 
 def _read(path, kind):
     """Read and validate without the cache: verify checks the file itself."""
-    from .matconvnet import read_matconvnet
-    from .model import validate
-
     if kind == "npz":
         from .cache import read_cache
 
@@ -128,9 +144,6 @@ def verify(path=None, checksum=False, say=print):
     Returns the validated :class:`~nst_course.weights.VGGWeights`; raises
     :class:`~nst_course.errors.WeightsError` (one line) when the file is not usable.
     """
-    from ..errors import WeightsError
-    from .lookup import _format_for, find_weights, load_weights, not_found_message
-
     given = path
     path = find_weights(path)
     if path is None:

@@ -230,17 +230,31 @@ def download(
     out = sys.stderr if out is None else out
     url = url or DEFAULT_FILE.url
     expected = _check_hex(sha256)
-    if dest is None:
-        dest = default_dest(url)
-    dest = os.fspath(dest)
-    if os.path.isdir(dest):
-        dest = os.path.join(dest, os.path.basename(urllib.parse.urlparse(url).path) or DEFAULT_NAME)
-    os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+    dest = _destination(url, dest)
     if expected and os.path.isfile(dest) and file_digests(dest)[0] == expected:
         print("%s is already there and its SHA-256 matches; nothing to do" % dest, file=out)
         return dest
     part = dest + ".part"
     print("downloading %s\n         to %s" % (url, dest), file=out)
+    _fetch_with_retries(url, part, out, timeout, chunk, progress, retries)
+    _keep_if_verified(url, part, dest, expected, out)
+    if os.path.abspath(dest) not in [os.path.abspath(p) for _, p in default_locations()]:
+        print("to use it from anywhere: export NST_VGG_MODEL=%s" % os.path.abspath(dest), file=out)
+    return dest
+
+
+def _destination(url, dest):
+    """The file to write: ``dest``, a file in ``dest`` (a directory), or the default place;
+    its directory is created."""
+    dest = os.fspath(default_dest(url) if dest is None else dest)
+    if os.path.isdir(dest):
+        dest = os.path.join(dest, os.path.basename(urllib.parse.urlparse(url).path) or DEFAULT_NAME)
+    os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+    return dest
+
+
+def _fetch_with_retries(url, part, out, timeout, chunk, progress, retries):
+    """Fetch into ``part``, resuming a cut transfer up to ``retries`` times."""
     for attempt in range(retries + 1):
         try:
             _fetch(url, part, out, timeout, chunk, progress)
@@ -257,6 +271,10 @@ def download(
                 % (exc, have, attempt + 1, retries),
                 file=out,
             )
+
+
+def _keep_if_verified(url, part, dest, expected, out):
+    """Move ``part`` to ``dest`` when its SHA-256 is ``expected`` (or none is); else delete it."""
     digest = file_digests(part)[0]
     if expected and digest != expected:
         os.remove(part)
@@ -269,6 +287,3 @@ def download(
         print("SHA-256 verified; saved %s" % dest, file=out)
     else:
         print("saved %s (SHA-256 %s, not checked)" % (dest, digest), file=out)
-    if os.path.abspath(dest) not in [os.path.abspath(p) for _, p in default_locations()]:
-        print("to use it from anywhere: export NST_VGG_MODEL=%s" % os.path.abspath(dest), file=out)
-    return dest

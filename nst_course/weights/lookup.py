@@ -30,6 +30,7 @@ import os
 import sys
 
 from ..errors import WeightsError
+from . import cache as conv_cache
 from .matconvnet import HDF5_MAGIC, MAT73_MAGIC, detect_format, read_matconvnet
 from .model import DOWNLOAD_COMMAND, ENV_VAR, VGGWeights, validate
 from .places import default_locations, searched_places
@@ -150,7 +151,6 @@ def load_weights(source=None, cache=None):
         from .keras import read_keras_h5
 
         return validate(read_keras_h5(path))
-    from . import cache as conv_cache
 
     if conv_cache.wanted(path, cache):
         return conv_cache.load_with_cache(path)

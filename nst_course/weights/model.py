@@ -66,8 +66,8 @@ LAYOUTS = {
 class VGGLayer:
     name: str
     type: str
-    kernel: np.ndarray = None
-    bias: np.ndarray = None
+    kernel: np.ndarray | None = None
+    bias: np.ndarray | None = None
 
 
 @dataclass
@@ -76,7 +76,7 @@ class VGGWeights:
 
     layers: list
     layout: str = "unknown"
-    source: str = None
+    source: str | None = None
     meta: dict = field(default_factory=dict)
 
     def names(self):

@@ -3,6 +3,7 @@ searches after ``$NST_VGG_MODEL``."""
 
 import os
 
+from ..config import CONFIG
 from .model import DEFAULT_NAME, ENV_VAR
 
 
@@ -17,8 +18,6 @@ def cache_dir():
 
 def default_locations():
     """The places searched after ``$NST_VGG_MODEL``, in order: [(description, path)]."""
-    from ..config import CONFIG
-
     return [
         ("the course's place under the working directory", CONFIG.VGG_MODEL),
         ("the user cache", os.path.join(cache_dir(), DEFAULT_NAME)),

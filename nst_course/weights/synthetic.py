@@ -10,6 +10,7 @@ import numpy as np
 import scipy.io
 
 from ..layers import BLOCK_CHANNELS, VGG16_LAYERS, VGG19_LAYERS, layer_type
+from .keras import keras_name
 from .model import VGGLayer, VGGWeights
 
 #: Channel counts small enough for fast tests: (block1, ..., block5, fc).
@@ -175,8 +176,6 @@ def write_keras_h5(path, weights, nested=False):
     ``/model_weights`` and datasets ``<group>/<group>/kernel:0`` and ``.../bias:0``.
     """
     import h5py
-
-    from .keras import keras_name
 
     conv_layers = [
         layer for layer in weights.layers if layer.type == "conv" and layer.name.startswith("conv")

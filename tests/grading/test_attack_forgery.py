@@ -3,7 +3,8 @@ crash the supervisor: each is that one function's 0 with a one-line reason."""
 
 import time
 
-from .. import grade_samples as samples
+from tests.fixtures import grade_samples as samples
+
 from .sandboxed import grade, needs_sandbox
 
 pytestmark = needs_sandbox

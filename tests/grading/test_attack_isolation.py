@@ -7,7 +7,8 @@ import os
 import threading
 import time
 
-from .. import grade_samples as samples
+from tests.fixtures import grade_samples as samples
+
 from .sandboxed import box_processes, grade, needs_sandbox, our_cgroups, sysv_keys
 
 pytestmark = needs_sandbox

@@ -5,8 +5,8 @@ checkout, the staged given code, site-packages, the editable install's finder)."
 import os
 
 import nst_course
+from tests.fixtures import grade_samples as samples
 
-from .. import grade_samples as samples
 from .sandboxed import grade, needs_sandbox
 
 pytestmark = needs_sandbox
