@@ -28,9 +28,8 @@ import zipfile
 import pytest
 
 from nst_course.grading.points import POINTS, TOTAL
-
-from .. import grade_samples as samples
-from ..conftest import ROOT, cli_env
+from tests.conftest import ROOT, cli_env
+from tests.fixtures import grade_samples as samples
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema comes with nbformat (test deps)")
 

@@ -17,8 +17,7 @@ from nst_course.grading.platforms.lms import (
     read_roster,
 )
 from nst_course.grading.points import POINTS
-
-from ..conftest import cli_env
+from tests.conftest import cli_env
 
 TOTALS = {"ann": 8.0, "ben": 5.5, "cat": 0.0}
 

@@ -19,8 +19,7 @@ pytest.importorskip(
 )
 
 from nst_course.grading import POINTS, TOTAL, assignment  # noqa: E402
-
-from ..conftest import ROOT, cli_env  # noqa: E402
+from tests.conftest import ROOT, cli_env  # noqa: E402
 
 NAME = "nst_assignment"
 NOTEBOOK = os.path.basename(assignment.SOURCE)

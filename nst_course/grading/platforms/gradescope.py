@@ -30,7 +30,7 @@ import tempfile
 import zipfile
 
 from ...errors import OutputError
-from ...images import atomic_write
+from ...files import atomic_write
 from .results import grade_results, stage
 
 #: When students see the tests (Gradescope's four values).

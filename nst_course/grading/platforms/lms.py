@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, field
 
 from ...errors import NSTError, OutputError
-from ...images import atomic_write
+from ...files import atomic_write
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 #: Moodle's user fields a grade import can map an identifier column to, by preference.
