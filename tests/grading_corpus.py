@@ -138,6 +138,39 @@ CONTENT = [
         "wrong-value",
     ),
     ("divides by zero", body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / 0."), "not-finite"),
+    # raising forms: each error gets the hint of its mistake, never the raw error
+    (
+        "unrolled with n_H*n_H",
+        body(
+            C,
+            "a_C_u = tf.reshape(a_C, [n_H * n_H * n_C])",
+            "a_G_u = tf.reshape(a_G, [n_H * n_H * n_C])",
+            "return tf.reduce_sum(tf.square(a_C_u - a_G_u)) / (4 * n_H * n_W * n_C)",
+        ),
+        "reshape-size",
+    ),
+    (
+        "int32 constant",
+        body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / tf.constant(4 * n_H * n_W * n_C)"),
+        "int-mixed",
+    ),
+    (
+        "Dimension.value",
+        body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / (4 * n_H.value * n_W.value * n_C)"),
+        "dimension-value",
+    ),
+    (
+        "one placeholder left",
+        body(
+            C,
+            "### START CODE HERE ###",
+            "a_C_unrolled = None",
+            "J_content = tf.reduce_sum(tf.square(a_C_unrolled - a_G)) / (4 * n_H * n_W * n_C)",
+            "### END CODE HERE ###",
+            "return J_content",
+        ),
+        "not-implemented",
+    ),
     (
         "special-cases 4x4",
         body(
@@ -157,6 +190,13 @@ GRAM = [
     ("einsum", body(G, "return tf.einsum('ij,kj->ik', A, A)"), None),
     ("tensordot", body(G, "return tf.tensordot(A, A, axes=[[1], [1]])"), None),
     ("A^T A", body(G, "return tf.matmul(tf.transpose(A), A)"), "gram-transposed"),
+    ("A A", body(G, "return tf.matmul(A, A)"), "matmul-no-transpose"),
+    ("np.transpose", body(G, "return tf.matmul(A, np.transpose(A))"), "numpy-on-tensor"),
+    (
+        "nbgrader release",
+        body(G, "# YOUR CODE HERE", "raise NotImplementedError()"),
+        "not-implemented",
+    ),
     ("A.T", body(G, "return tf.matmul(A, A.T)"), "numpy-on-tensor"),
     ("np.dot", body(G, "return np.dot(A, tf.transpose(A))"), "numpy-on-tensor"),
     ("elementwise", body(G, "return A * A"), "wrong-shape"),
@@ -235,6 +275,35 @@ STYLE = [
         "reshape-then-transpose",
     ),
     ("A^T A", style(RIGHT, gram="(lambda A: tf.matmul(tf.transpose(A), A))"), "gram-transposed"),
+    # raising forms
+    ("A A", style(RIGHT, gram="(lambda A: tf.matmul(A, A))"), "matmul-no-transpose"),
+    (
+        "not unrolled",
+        body(S, "GS = gram_matrix(a_S)", "GG = gram_matrix(a_G)", RIGHT),
+        "not-unrolled",
+    ),
+    (
+        "unrolled with n_H*n_H",
+        style(RIGHT, unroll="tf.transpose(tf.reshape(a, [n_H * n_H, n_C]))"),
+        "reshape-size",
+    ),
+    (
+        "transpose with a 3-axis perm",
+        style(RIGHT, unroll="tf.reshape(tf.transpose(a, perm=[2, 0, 1]), [n_C, n_H * n_W])"),
+        "transpose-perm",
+    ),
+    (
+        "int32 constant",
+        style(
+            "return tf.reduce_sum(tf.square(GS - GG)) / tf.constant(4 * n_C**2 * (n_H * n_W)**2)"
+        ),
+        "int-mixed",
+    ),
+    (
+        "one placeholder left",
+        style("J_style_layer = None", "return J_style_layer * tf.reduce_sum(tf.square(GS - GG))"),
+        "not-implemented",
+    ),
     (
         "missing 4",
         style("return tf.reduce_sum(tf.square(GS - GG)) / (n_C**2 * (n_H * n_W)**2)"),
@@ -325,6 +394,16 @@ TOTAL = [
         "wrong-value",
     ),
     ("tf.add", body(T, "return tf.add(alpha * J_content, beta * J_style)"), "not-a-number"),
+    (
+        "tf.multiply(alpha, ...)",
+        body(T, "return tf.multiply(alpha, J_content) + tf.multiply(beta, J_style)"),
+        "int-mixed",
+    ),
+    (
+        "nbgrader release",
+        body(T, "# YOUR CODE HERE", "raise NotImplementedError()"),
+        "not-implemented",
+    ),
     ("no return", body(T, "J = alpha * J_content + beta * J_style"), "returned-none"),
     (
         "course template",
@@ -395,6 +474,21 @@ MODEL_NN = [
         "defaults-changed",
     ),
     ("no return", model_nn().replace("    return generated_image\n", ""), "returned-none"),
+    # raising forms
+    (
+        "one placeholder left",
+        model_nn().replace(
+            "generated_image = sess.run(model['input'])",
+            "### START CODE HERE ### (1 line)\n        generated_image = None\n"
+            "        ### END CODE HERE ###",
+        ),
+        "not-implemented",
+    ),
+    (
+        ".numpy() on the input",
+        model_nn().replace("sess.run(model['input'])", "model['input'].numpy()"),
+        "numpy-on-tensor",
+    ),
     (
         "returns one image",
         model_nn().replace("return generated_image\n", "return generated_image[0]\n"),

@@ -62,7 +62,10 @@ def test_corpus(name, label, source, hint_id):
     else:
         assert not result.passed
         assert result.hint_id == hint_id, result.message
-        assert result.message and "\n" not in result.message and "Traceback" not in result.message
+        assert result.message and "Traceback" not in result.message
+        first, *rest = result.message.split("\n")
+        assert first == result.hint and "Error" not in first  # the hint, never the raw error
+        assert all(line.startswith("    (") for line in rest)  # the error, indented, below
 
 
 def test_every_wrong_approach_of_the_issue_has_its_hint_in_the_corpus():
