@@ -14,10 +14,14 @@ import ast
 import time
 
 from .extract import extract
+from .judging import callee_note
 from .sandbox import Limits, isolation, run_child
 
 #: The outcome of a graded function, as stored in the gradebook's ``status`` column.
 STATUSES = ("passed", "failed", "missing", "invalid", "ours", "error", "limit", "crashed")
+#: The statuses of a student's function that fails when it runs (not missing, not the
+#: package's): a function judged with the reference version of it says so.
+CALLEE_FAILS = ("failed", "error", "limit", "crashed")
 
 
 def _status_of_problem(reason):
@@ -166,6 +170,11 @@ def grade_submission(payload):
             left = []
         remaining = left
     functions = [rows[name] for name in GRADED]
+    failing = [row["function"] for row in functions if row["status"] in CALLEE_FAILS]
+    for row in functions:  # judged with the reference callees: say when the student's fail
+        note = callee_note(row["function"], failing)
+        if note and row["status"] in ("passed", "failed"):
+            row["hint"] += " " + note
     return {
         "student": payload["student"],
         "sha256": payload.get("sha256"),

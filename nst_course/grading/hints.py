@@ -102,7 +102,7 @@ PASSED = "All tests passed"
 #: The line added under a verdict when a graded function was judged with the reference version
 #: of a graded function it uses (``judging.CALLEES``) and the student's own version fails.
 CALLEE_NOTE = (
-    "judged with the reference {callees}; yours {fails}: see {callees}, and fix {it} first "
+    "Note: judged with the reference {callees}; yours {fails}: see {callees}, and fix {it} first "
     "({name} uses {it})."
 )
 
