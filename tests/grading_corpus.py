@@ -7,6 +7,37 @@ notebook has), their text registered with ``linecache`` as IPython does, so ``in
 read them.
 """
 
+import linecache
+import os
+
+
+def define(name, source, label, namespace=None):
+    """Exec ``source`` as a notebook cell would, and return the function ``name`` it defines
+    (the whole namespace when ``name`` is None).
+
+    The namespace is the notebook's (``tf`` = ``tensorflow.compat.v1``, ``np``, ``os``,
+    ``save_image`` and the reference ``gram_matrix``) unless ``namespace`` is given.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from nst_course import costs
+    from nst_course.images import save_image
+
+    filename = "<corpus %s: %s>" % (name, label)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    if namespace is None:
+        namespace = {
+            "tf": tf.compat.v1,
+            "np": np,
+            "os": os,
+            "save_image": save_image,
+            "gram_matrix": costs.gram_matrix,
+        }
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace if name is None else namespace[name]
+
+
 HEAD = {
     "compute_content_cost": "def compute_content_cost(a_C, a_G):\n"
     "    m, n_H, n_W, n_C = a_G.get_shape().as_list()\n",
@@ -527,3 +558,32 @@ MODEL_NN = [
 ]
 
 CORPUS = {C: CONTENT, G: GRAM, S: STYLE, T: TOTAL, "model_nn": MODEL_NN}
+
+
+#: What a student's Python file starts with (what the notebook's set-up cell gives).
+PREAMBLE = (
+    "import os\n"
+    "import numpy as np\n"
+    "import tensorflow.compat.v1 as tf\n"
+    "from nst_course import save_image\n"
+)
+
+
+def as_class():
+    """The whole corpus as a class of Python files, for ``nst-course grade``.
+
+    Submission k holds entry k of each graded function's list (where the list is that long),
+    so the class is as small as the longest list. Returns {student: (source, {name: (label,
+    hint_id)})}; the student ids sort in corpus order.
+    """
+    size = max(len(entries) for entries in CORPUS.values())
+    students = {}
+    for k in range(size):
+        parts, expected = [PREAMBLE], {}
+        for name, entries in CORPUS.items():
+            if k < len(entries):
+                label, source, hint_id = entries[k]
+                parts.append(source)
+                expected[name] = (label, hint_id)
+        students["s%02d" % k] = ("\n\n".join(parts), expected)
+    return students
