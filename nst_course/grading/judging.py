@@ -162,8 +162,10 @@ def _diagnosis(name, kind, message, placeholders):
 def _error_hint(name, error, placeholders):
     """The verdict on a recorded error: the diagnosed hint, the error kept as its detail."""
     hint_id = _diagnosis(name, error["type"], error["message"], placeholders) or "raised"
-    if hint_id == "not-implemented":
-        return _Verdict(hint_id)  # nothing to learn from the error of a placeholder
+    if hint_id in ("not-implemented", "no-initializer"):
+        # nothing to learn from a placeholder's error; and which uninitialised variable
+        # TensorFlow names first varies from run to run: the same code, other words
+        return _Verdict(hint_id)
     return _Verdict(hint_id, error=error)
 
 
