@@ -57,6 +57,8 @@ def failing_callees(name, function, seed=None, workdir=None):
 def check(name, function, seed=None, workdir=None):
     """Check graded function ``name`` (e.g. 'gram_matrix') implemented by ``function``."""
     result = _judged(name, function, seed, workdir)
+    if not result.passed:
+        return result
     return result.noted(callee_note(name, failing_callees(name, function, seed, workdir)))
 
 

@@ -99,8 +99,8 @@ HINTS = {
 
 PASSED = "All tests passed"
 
-#: The line added under a verdict when a graded function was judged with the reference version
-#: of a graded function it uses (``judging.CALLEES``) and the student's own version fails.
+#: The line added under a passed verdict when a graded function was judged with the reference
+#: version of a graded function it uses (``judging.CALLEES``) and the student's own one fails.
 CALLEE_NOTE = (
     "Note: judged with the reference {callees}; yours {fails}: see {callees}, and fix {it} first "
     "({name} uses {it})."

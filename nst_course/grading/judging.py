@@ -71,14 +71,16 @@ class _Verdict(Exception):
 
 def callee_note(name, failing):
     """The line saying that ``name`` was judged with the reference versions of the graded
-    functions in ``failing`` (the student's own versions of which fail), or None.
+    functions in ``failing`` (the student's own versions of which fail), or None. It goes
+    under a passed verdict only: there it says why the notebook's own cells, which call the
+    student's versions, still go wrong; a failed function has its own hint to fix first.
 
     ``failing``: names of graded functions; only those ``name`` uses (:data:`CALLEES`) count.
     """
     failing = [callee for callee in CALLEES.get(name, ()) if callee in set(failing)]
     if not failing:
         return None
-    callees = " and ".join(failing)
+    callees = " and ".join([", ".join(failing[:-1]), failing[-1]] if len(failing) > 1 else failing)
     many = len(failing) > 1
     return CALLEE_NOTE.format(
         callees=callees, fails="fail" if many else "fails", it="them" if many else "it", name=name

@@ -176,3 +176,7 @@ def test_callee_note_words():
         "Note: judged with the reference compute_content_cost and total_cost; yours fail: see "
         "compute_content_cost and total_cost, and fix them first (model_nn uses them)."
     )
+    three = ["compute_content_cost", "compute_layer_style_cost", "total_cost"]
+    assert "reference compute_content_cost, compute_layer_style_cost and total_cost;" in (
+        callee_note("model_nn", three)
+    )
