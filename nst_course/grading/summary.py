@@ -85,14 +85,14 @@ def _hints(rows, width):
 
 def _means(rows, width):
     count = len(rows)
+    total = sum(row["total"] for row in rows) / count
     parts = [
-        "total %.1f/%s" % (sum(row["total"] for row in rows) / count, _n(rows[0]["max_total"]))
+        "%s %.1f/%s" % (name, sum(_points(row, name) for row in rows) / count, _n(POINTS[name]))
+        for name in GRADED
     ]
-    for name in GRADED:
-        mean = sum(_points(row, name) for row in rows) / count
-        parts.append("%s %.1f/%s" % (name, mean, _n(POINTS[name])))
     return textwrap.wrap(
-        "means of %d submission%s: %s" % (count, "s" if count > 1 else "", ", ".join(parts)),
+        "mean total: %.1f/%s over %d submission%s; per function: %s"
+        % (total, _n(rows[0]["max_total"]), count, "s" if count > 1 else "", ", ".join(parts)),
         width=max(width, 40),
         subsequent_indent="  ",
         break_long_words=False,
