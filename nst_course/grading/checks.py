@@ -15,6 +15,7 @@ notebook's cells will call) fails its check, the verdict ends with
 
 import os
 import sys
+from collections.abc import Callable
 
 from .judging import CALLEES, CheckResult, callee_note, judge
 from .observing import observe
@@ -23,7 +24,7 @@ from .probing import probes
 GREEN, RED, RESET = "\033[92m", "\033[91m", "\033[0m"
 
 
-def reference_callees(name):
+def reference_callees(name: str) -> dict[str, Callable]:
     """{name: the package's reference function} for the graded functions ``name`` uses."""
     from .. import costs
 
@@ -41,7 +42,9 @@ def _is_reference(function):
     return module.split(".")[0] == "nst_course"
 
 
-def failing_callees(name, function, seed=None, workdir=None):
+def failing_callees(
+    name: str, function: Callable, seed: int | None = None, workdir: str | None = None
+) -> list[str]:
     """The graded functions ``name`` uses whose student version (the one ``function``'s module
     defines, which the notebook's own cells call) fails its check."""
     namespace = getattr(function, "__globals__", {})

@@ -8,6 +8,7 @@ approach gets its own hint), then the properties (J(A, A) = 0, J > 0, symmetry).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -41,14 +42,14 @@ class CheckResult:
     passed: bool
     message: str
     checked: list = field(default_factory=list)
-    hint_id: str = None
+    hint_id: str | None = None
 
     @property
-    def hint(self):
+    def hint(self) -> str:
         """The first line of the message: the verdict without the error's detail or notes."""
         return self.message.split("\n", 1)[0]
 
-    def noted(self, note):
+    def noted(self, note: str | None) -> "CheckResult":
         """The same verdict with ``note`` (a line, or None for none) added to its message."""
         if not note:
             return self
@@ -69,7 +70,7 @@ class _Verdict(Exception):
         self.fields = fields
 
 
-def callee_note(name, failing):
+def callee_note(name: str, failing: Iterable[str]) -> str | None:
     """The line saying that ``name`` was judged with the reference versions of the graded
     functions in ``failing`` (the student's own versions of which fail), or None. It goes
     under a passed verdict only: there it says why the notebook's own cells, which call the

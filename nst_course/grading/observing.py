@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -303,7 +304,13 @@ def _observe_model_nn(function, probe, workdir):
     return record
 
 
-def observe(name, function, probes, workdir=None, callees=None):
+def observe(
+    name: str,
+    function: Callable,
+    probes: list[dict],
+    workdir: str | None = None,
+    callees: Mapping[str, Callable] | None = None,
+) -> dict:
     """Run ``function`` on each probe and report what it did (a JSON-serialisable dict).
 
     ``callees`` maps global names of ``function``'s module (e.g. ``"gram_matrix"``) to the

@@ -14,6 +14,8 @@ Three parts, plain text for a terminal ``width`` characters wide:
 
 import collections
 import textwrap
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .points import GRADED, POINTS
 
@@ -100,7 +102,7 @@ def _means(rows, width):
     )
 
 
-def format_summary(rows, width=100):
+def format_summary(rows: Iterable[Mapping[str, Any]], width: int = 100) -> str:
     """The teacher's table of ``rows`` (the graded submissions' results) as text.
 
     One line per student (``student  total  content  gram  style  total_cost  model_nn``,
