@@ -7,6 +7,37 @@ notebook has), their text registered with ``linecache`` as IPython does, so ``in
 read them.
 """
 
+import linecache
+import os
+
+
+def define(name, source, label, namespace=None):
+    """Exec ``source`` as a notebook cell would, and return the function ``name`` it defines
+    (the whole namespace when ``name`` is None).
+
+    The namespace is the notebook's (``tf`` = ``tensorflow.compat.v1``, ``np``, ``os``,
+    ``save_image`` and the reference ``gram_matrix``) unless ``namespace`` is given.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from nst_course import costs
+    from nst_course.images import save_image
+
+    filename = "<corpus %s: %s>" % (name, label)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    if namespace is None:
+        namespace = {
+            "tf": tf.compat.v1,
+            "np": np,
+            "os": os,
+            "save_image": save_image,
+            "gram_matrix": costs.gram_matrix,
+        }
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace if name is None else namespace[name]
+
+
 HEAD = {
     "compute_content_cost": "def compute_content_cost(a_C, a_G):\n"
     "    m, n_H, n_W, n_C = a_G.get_shape().as_list()\n",
@@ -138,6 +169,39 @@ CONTENT = [
         "wrong-value",
     ),
     ("divides by zero", body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / 0."), "not-finite"),
+    # raising forms: each error gets the hint of its mistake, never the raw error
+    (
+        "unrolled with n_H*n_H",
+        body(
+            C,
+            "a_C_u = tf.reshape(a_C, [n_H * n_H * n_C])",
+            "a_G_u = tf.reshape(a_G, [n_H * n_H * n_C])",
+            "return tf.reduce_sum(tf.square(a_C_u - a_G_u)) / (4 * n_H * n_W * n_C)",
+        ),
+        "reshape-size",
+    ),
+    (
+        "int32 constant",
+        body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / tf.constant(4 * n_H * n_W * n_C)"),
+        "int-mixed",
+    ),
+    (
+        "Dimension.value",
+        body(C, "return tf.reduce_sum(tf.square(a_C - a_G)) / (4 * n_H.value * n_W.value * n_C)"),
+        "dimension-value",
+    ),
+    (
+        "one placeholder left",
+        body(
+            C,
+            "### START CODE HERE ###",
+            "a_C_unrolled = None",
+            "J_content = tf.reduce_sum(tf.square(a_C_unrolled - a_G)) / (4 * n_H * n_W * n_C)",
+            "### END CODE HERE ###",
+            "return J_content",
+        ),
+        "not-implemented",
+    ),
     (
         "special-cases 4x4",
         body(
@@ -157,6 +221,13 @@ GRAM = [
     ("einsum", body(G, "return tf.einsum('ij,kj->ik', A, A)"), None),
     ("tensordot", body(G, "return tf.tensordot(A, A, axes=[[1], [1]])"), None),
     ("A^T A", body(G, "return tf.matmul(tf.transpose(A), A)"), "gram-transposed"),
+    ("A A", body(G, "return tf.matmul(A, A)"), "matmul-no-transpose"),
+    ("np.transpose", body(G, "return tf.matmul(A, np.transpose(A))"), "numpy-on-tensor"),
+    (
+        "nbgrader release",
+        body(G, "# YOUR CODE HERE", "raise NotImplementedError()"),
+        "not-implemented",
+    ),
     ("A.T", body(G, "return tf.matmul(A, A.T)"), "numpy-on-tensor"),
     ("np.dot", body(G, "return np.dot(A, tf.transpose(A))"), "numpy-on-tensor"),
     ("elementwise", body(G, "return A * A"), "wrong-shape"),
@@ -235,6 +306,35 @@ STYLE = [
         "reshape-then-transpose",
     ),
     ("A^T A", style(RIGHT, gram="(lambda A: tf.matmul(tf.transpose(A), A))"), "gram-transposed"),
+    # raising forms
+    ("A A", style(RIGHT, gram="(lambda A: tf.matmul(A, A))"), "matmul-no-transpose"),
+    (
+        "not unrolled",
+        body(S, "GS = gram_matrix(a_S)", "GG = gram_matrix(a_G)", RIGHT),
+        "not-unrolled",
+    ),
+    (
+        "unrolled with n_H*n_H",
+        style(RIGHT, unroll="tf.transpose(tf.reshape(a, [n_H * n_H, n_C]))"),
+        "reshape-size",
+    ),
+    (
+        "transpose with a 3-axis perm",
+        style(RIGHT, unroll="tf.reshape(tf.transpose(a, perm=[2, 0, 1]), [n_C, n_H * n_W])"),
+        "transpose-perm",
+    ),
+    (
+        "int32 constant",
+        style(
+            "return tf.reduce_sum(tf.square(GS - GG)) / tf.constant(4 * n_C**2 * (n_H * n_W)**2)"
+        ),
+        "int-mixed",
+    ),
+    (
+        "one placeholder left",
+        style("J_style_layer = None", "return J_style_layer * tf.reduce_sum(tf.square(GS - GG))"),
+        "not-implemented",
+    ),
     (
         "missing 4",
         style("return tf.reduce_sum(tf.square(GS - GG)) / (n_C**2 * (n_H * n_W)**2)"),
@@ -325,6 +425,16 @@ TOTAL = [
         "wrong-value",
     ),
     ("tf.add", body(T, "return tf.add(alpha * J_content, beta * J_style)"), "not-a-number"),
+    (
+        "tf.multiply(alpha, ...)",
+        body(T, "return tf.multiply(alpha, J_content) + tf.multiply(beta, J_style)"),
+        "int-mixed",
+    ),
+    (
+        "nbgrader release",
+        body(T, "# YOUR CODE HERE", "raise NotImplementedError()"),
+        "not-implemented",
+    ),
     ("no return", body(T, "J = alpha * J_content + beta * J_style"), "returned-none"),
     (
         "course template",
@@ -395,6 +505,21 @@ MODEL_NN = [
         "defaults-changed",
     ),
     ("no return", model_nn().replace("    return generated_image\n", ""), "returned-none"),
+    # raising forms
+    (
+        "one placeholder left",
+        model_nn().replace(
+            "generated_image = sess.run(model['input'])",
+            "### START CODE HERE ### (1 line)\n        generated_image = None\n"
+            "        ### END CODE HERE ###",
+        ),
+        "not-implemented",
+    ),
+    (
+        ".numpy() on the input",
+        model_nn().replace("sess.run(model['input'])", "model['input'].numpy()"),
+        "numpy-on-tensor",
+    ),
     (
         "returns one image",
         model_nn().replace("return generated_image\n", "return generated_image[0]\n"),
@@ -433,3 +558,32 @@ MODEL_NN = [
 ]
 
 CORPUS = {C: CONTENT, G: GRAM, S: STYLE, T: TOTAL, "model_nn": MODEL_NN}
+
+
+#: What a student's Python file starts with (what the notebook's set-up cell gives).
+PREAMBLE = (
+    "import os\n"
+    "import numpy as np\n"
+    "import tensorflow.compat.v1 as tf\n"
+    "from nst_course import save_image\n"
+)
+
+
+def as_class():
+    """The whole corpus as a class of Python files, for ``nst-course grade``.
+
+    Submission k holds entry k of each graded function's list (where the list is that long),
+    so the class is as small as the longest list. Returns {student: (source, {name: (label,
+    hint_id)})}; the student ids sort in corpus order.
+    """
+    size = max(len(entries) for entries in CORPUS.values())
+    students = {}
+    for k in range(size):
+        parts, expected = [PREAMBLE], {}
+        for name, entries in CORPUS.items():
+            if k < len(entries):
+                label, source, hint_id = entries[k]
+                parts.append(source)
+                expected[name] = (label, hint_id)
+        students["s%02d" % k] = ("\n\n".join(parts), expected)
+    return students
