@@ -10,7 +10,9 @@ the student's imports, helpers and that function's code only, so whatever a subm
 there earns nothing for another function. Inside, the functions a graded function calls are
 not the package's: ``compute_layer_style_cost``'s ``gram_matrix`` is an oracle of values
 computed here, ``model_nn``'s graph is built here and sent as data
-(:mod:`nst_course.grading.oracles`).
+(:mod:`nst_course.grading.oracles`). So one wrong function costs its own points only; when the
+student's own callee fails, the caller's passed row says so (:func:`~.judging.callee_note`,
+the notebook's words).
 
 Points: ``POINTS[name]`` when :func:`nst_course.grading.judge` passes the function (and, for
 ``model_nn``, the supervisor's own evidence agrees), else 0 with the check's hint; a function
