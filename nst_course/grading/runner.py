@@ -10,6 +10,7 @@ import collections
 import json
 import os
 import secrets
+import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 
@@ -207,6 +208,8 @@ def summary(results, top=5):
 
 
 def _print_class(results, failed, kept, options, stdout):
+    from .summary import format_summary
+
     info = summary(results)
     if options.json:
         print(
@@ -226,12 +229,6 @@ def _print_class(results, failed, kept, options, stdout):
         ),
         file=stdout,
     )
-    print("mean total: %.1f / %s" % (info["mean_total"], _n(info["max_total"])), file=stdout)
-    for name, mean in info["mean"].items():
-        print("  %-26s mean %.1f" % (name, mean), file=stdout)
-    if info["frequent_hints"]:
-        print("most frequent hints:", file=stdout)
-        for item in info["frequent_hints"]:
-            print("  %3d x %s" % (item["count"], item["hint"][:100]), file=stdout)
+    print(format_summary(results, shutil.get_terminal_size((100, 24)).columns), file=stdout)
     for student, reason in failed.items():
         print("could not grade %s: %s" % (student, reason), file=stdout)
