@@ -61,6 +61,18 @@ REFERENCE = {"name": "course", "options": {}}
 #: the cost after each of its iterations. "fast" is nst_course.run.presets.PRESETS["fast"].
 CANDIDATES = [
     {"name": "fast", "preset": "fast"},
+    # the preset before issue 25: SciPy's L-BFGS-B, a fresh line search at each scale
+    {
+        "name": "fast-scipy",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [30, 10],
+        },
+    },
+    # the preset's optimiser with the colour-matched start (nst_course.run.start)
+    {"name": "fast-colors", "preset": "fast", "options": {"init": "content-colors"}},
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
     {
         "name": "lbfgs-content",
@@ -160,10 +172,11 @@ def units(opts, weights, keep_images):
     ``keep_images``: {iteration: image} of the last scale, filled in (untimed)."""
     import nst_course.run.runner as job
     from nst_course._tf import tf1
+    from nst_course.run.lbfgs import handed_on
     from nst_course.run.schedule import _stage_images, plan, upsample
 
     stages = plan(opts)
-    image = None
+    image = carried = None
     for stage in stages:
         last = stage is stages[-1]
         t = time.perf_counter()
@@ -190,7 +203,8 @@ def units(opts, weights, keep_images):
                 )
                 sess.run(graph.model["input"].assign(start))
                 stepper = None
-                if opts.optimizer == "lbfgs":
+                if opts.optimizer in ("lbfgs", "lbfgs-carry"):
+                    graph.train_step.carry = carried  # lbfgs-carry: the scale before's scaling
                     stepper = graph.train_step.stepper(sess, stage.iterations)
                 seconds = time.perf_counter() - t
                 cost = float(sess.run(graph.J)) if last else None
@@ -215,8 +229,11 @@ def units(opts, weights, keep_images):
                         cost = float(sess.run(graph.J))
                         keep_images[i] = sess.run(graph.model["input"])
                     yield {"seconds": seconds, "stage": stage.index, "iteration": i, "cost": cost}
+                    if getattr(stepper, "stopped", False):  # --stop-below (as the runner)
+                        break
                 if stepper is not None:
                     stepper.close()
+                carried = handed_on(graph.train_step)
                 image = sess.run(graph.model["input"])
 
 
@@ -345,9 +362,12 @@ def report_repetition(recipe):
     )
 
 
-def race(height, width, seed, weights, candidates, repeats):
+def race(height, width, seed, weights, candidates, repeats, prefix=None):
     """The interleaved run: the reference's units one per round, each candidate repetition
-    started at evenly spaced rounds and then one unit per round. Returns the result dict."""
+    started at evenly spaced rounds and then one unit per round. Returns the result dict.
+    ``prefix``: where the pictures go, ``<prefix>_<size>_<candidate>.jpg`` (default
+    results/quality)."""
+    prefix = prefix or os.path.join(HERE, "results", "quality")
     reference = Recipe(REFERENCE, height, width, seed, weights)
     racers = [Recipe(c, height, width, seed, weights) for c in candidates]
     total_units = 1 + 200
@@ -451,9 +471,7 @@ def race(height, width, seed, weights, candidates, repeats):
             it = rep0["iteration"] if rep0["iteration"] is not None else r.runs[0][-1]["iteration"]
             r.ask("save %d %s" % (it, tmp_cand))
             name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in r.name)
-            row["picture"] = side_by_side(
-                tmp_ref, tmp_cand, os.path.join(HERE, "results", "quality_%s_%s.jpg" % (tag, name))
-            )
+            row["picture"] = side_by_side(tmp_ref, tmp_cand, "%s_%s_%s.jpg" % (prefix, tag, name))
             row["picture_iteration"] = it
             os.unlink(tmp_cand)
         os.unlink(tmp_ref)
@@ -529,6 +547,14 @@ def memory_report(height, width, weights):
     return rows
 
 
+def _uptime():
+    """``uptime``'s line (the load averages the results are quoted with), or None."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="400x300", help="WIDTHxHEIGHT")
@@ -572,13 +598,23 @@ def main(argv=None):
                 "cpus": os.cpu_count(),
                 "processor": platform.processor() or platform.machine(),
                 "load_average_at_start": list(os.getloadavg()),
+                "uptime_at_start": _uptime(),
             },
         }
     )
     if not args.no_race:
         t = time.time()
-        entry["race"] = race(height, width, args.seed, args.weights, candidates, args.repeats)
+        entry["race"] = race(
+            height,
+            width,
+            args.seed,
+            args.weights,
+            candidates,
+            args.repeats,
+            prefix=os.path.splitext(args.json)[0],
+        )
         entry["machine"]["load_average_at_end"] = list(os.getloadavg())
+        entry["machine"]["uptime_at_end"] = _uptime()
         entry["race"]["wall_s"] = time.time() - t
         ref = entry["race"]["reference"]
         print(

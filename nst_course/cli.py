@@ -150,7 +150,21 @@ def add_run_parser(sub):
         help="refuse input images (and an output size) with more pixels than this",
     )
     b = p.add_argument_group("beyond the course (opt-in)")
-    b.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="optimiser")
+    b.add_argument(
+        "--optimizer",
+        choices=("adam", "lbfgs", "lbfgs-carry"),
+        default="adam",
+        help="optimiser; lbfgs-carry: L-BFGS with a backtracking line search that starts "
+        "each scale with the step scaling of the scale before (nst_course.run.lbfgs)",
+    )
+    b.add_argument(
+        "--stop-below",
+        type=ratio,
+        default=0.0,
+        metavar="R",
+        help="with --optimizer lbfgs-carry: end a scale (at the last one, the run) once the "
+        "cost falls by less than this fraction per iteration (0: off)",
+    )
     b.add_argument(
         "--style-blend-weights",
         type=float_list,
@@ -165,7 +179,11 @@ def add_run_parser(sub):
         "--preserve-colors", action="store_true", help="keep the content image's colours"
     )
     b.add_argument(
-        "--init", default="noise", metavar="noise|content|style|PATH", help="start image"
+        "--init",
+        default="noise",
+        metavar="noise|content|style|content-colors|PATH",
+        help="start image (content-colors: the content image with the style image's RGB "
+        "mean and covariance)",
     )
     b.add_argument("--pooling", choices=("avg", "max"), default="avg", help="pooling layers")
     b.add_argument("--content-layer", default=CONTENT_LAYER, help="layer of the content cost")

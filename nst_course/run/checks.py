@@ -57,6 +57,7 @@ def check_options(opts):
     _number(opts, "style_scale", above=0)
     _number(opts, "checkpoint_every", minimum=0, integer=True)
     _number(opts, "max_pixels", above=0, integer=True)
+    _number(opts, "stop_below", minimum=0, maximum=1)  # issue 25
     if opts.width * opts.height > opts.max_pixels:
         raise OptionError(
             "--width %d x --height %d = %d pixels is above --max-pixels %d; choose "
@@ -204,7 +205,7 @@ def input_images(opts):
     """The image files a run reads: content, style(s) and an ``--init`` image file."""
     paths = [opts.content] + list(opts.style)
     init = getattr(opts, "init", "noise")
-    if init not in ("noise", "content", "style"):
+    if init not in ("noise", "content", "style", "content-colors"):
         paths.append(init)
     return paths
 

@@ -17,10 +17,10 @@ from ..errors import OptionError
 #: name -> {RunOptions field: value}. The README and ``--help`` quote these.
 PRESETS = {
     "fast": {
-        "optimizer": "lbfgs",
+        "optimizer": "lbfgs-carry",
         "init": "content",
         "scales": [0.5, 1.0],
-        "scale_iterations": [30, 10],
+        "scale_iterations": [20, 6],
     },
 }
 

@@ -88,6 +88,9 @@ class RunOptions:
     upsample: str = "bicubic"
     # A named recipe (nst_course.run.presets): options left at their default take its values.
     preset: str | None = None
+    # issue 25 hook: --optimizer lbfgs-carry ends a scale (the run, at the last) once an
+    # iteration lowers J by less than this fraction of J (nst_course.run.lbfgs; 0: off).
+    stop_below: float = 0.0
 
 
 @dataclass
@@ -192,10 +195,13 @@ def build(opts, prepared, sess):
         J = J + opts.tv_weight * extra["J_tv"]
     if opts.preserve_colors:
         extra["content_rgb"] = prepared.content_rgb
-    if opts.optimizer == "lbfgs":
+    if opts.optimizer in ("lbfgs", "lbfgs-carry"):
         from .lbfgs import LBFGS
 
-        train_step = LBFGS(J, model["input"])
+        # issue 25 hook: lbfgs-carry = nst_course.run.lbfgs.CarriedStepper
+        train_step = LBFGS(
+            J, model["input"], carried=opts.optimizer == "lbfgs-carry", stop=opts.stop_below
+        )
     else:
         train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
     return RunGraph(model, J, J_content, J_style, train_step, extra)
@@ -248,6 +254,10 @@ def initial_image(opts, prepared):
         return prepared.content
     if opts.init == "style":
         return prepared.styles[0]
+    if opts.init == "content-colors":  # issue 25 hook (nst_course.run.start)
+        from .start import colour_matched
+
+        return colour_matched(prepared.content, prepared.styles[0])
     if not os.path.isfile(opts.init):
         from ..errors import OptionError
 
@@ -375,7 +385,7 @@ def optimize(
 
         start = restore(opts.resume, sess, log)
     stepper = None
-    if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.run.lbfgs)
+    if opts.optimizer in ("lbfgs", "lbfgs-carry"):  # one L-BFGS iteration per step (.lbfgs)
         stepper = graph.train_step.stepper(
             sess, opts.iterations - start, say=lambda line: (progress.clear(), _say(opts, line))
         )
@@ -398,6 +408,8 @@ def optimize(
             else:
                 save_checkpoint(opts.output_dir, sess, i + 1, opts, getattr(log, "rows", ()))
         progress.update(i + 1)
+        if getattr(stepper, "stopped", False):  # issue 25 hook: --stop-below ended the scale
+            break
     if stepper is not None:
         stepper.close()
     progress.close()

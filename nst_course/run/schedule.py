@@ -313,6 +313,7 @@ def run_scales(opts, job):
     log = job.CostLog(os.path.join(opts.output_dir, "costs.csv"))
     progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
     first_index, ckpt, image = 0, None, None
+    carried = None  # issue 25 hook: what --optimizer lbfgs-carry hands to the next scale
     if opts.resume:
         first_index, ckpt = _resume_stage(opts, stages)
     for stage in stages[first_index:]:
@@ -350,6 +351,8 @@ def run_scales(opts, job):
                     start_image = prepared.content  # replaced by the checkpoint's image
                 else:
                     start_image = job.initial_image(stage_opts, prepared)
+                if carried is not None:  # issue 25 hook (nst_course.run.lbfgs)
+                    graph.train_step.carry = carried
                 lines = _stage_lines(job, stage_opts, graph, sess, log, progress, opts, last)
                 saver = _stage_saver(opts, stage, sess, log, lines)
                 with save_on_interrupt(
@@ -370,6 +373,9 @@ def run_scales(opts, job):
                         start=stage.first,
                         save_state=saver,
                     )
+                from .lbfgs import handed_on  # issue 25 hook
+
+                carried = handed_on(graph.train_step)
         del graph, graph_tf, sess, prepared, lines
     progress.close()
     job.save_result(
