@@ -73,6 +73,16 @@ CANDIDATES = [
     },
     # the preset's optimiser with the colour-matched start (nst_course.run.start)
     {"name": "fast-colors", "preset": "fast", "options": {"init": "content-colors"}},
+    # the preset's optimiser on the old preset's scales (the first race of issue 25's preset)
+    {
+        "name": "carry-0.5",
+        "options": {
+            "optimizer": "lbfgs-carry",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [20, 6],
+        },
+    },
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
     {
         "name": "lbfgs-content",
