@@ -30,7 +30,11 @@ The demo pair (images/tubingen.jpg, images/monet.jpg) at --size, one seed, one w
     L-BFGS at one scale; ``--preset fast``) and of an idle ``import tensorflow``, sampled as
     bench_speed.py --cli does (``run_cli``): what a run adds over TensorFlow alone.
 
-Results go to benchmarks/results/quality.json (one entry per size and weights) and a table.
+Results go to benchmarks/results/quality.json (one entry per size and weights) and a table;
+``--json results/quality-DATE.json`` writes a dated file, its pictures beside it
+(``quality-DATE_<size>_<candidate>.jpg``), with the ``uptime`` load averages at the start and
+end. Candidates include the preset before issue 25 (``fast-scipy``) and the colour-matched start
+(``fast-colors``); docs/performance/time-to-picture.md has the results.
 """
 
 import argparse
