@@ -266,18 +266,19 @@ class CarriedStepper:
         self.evaluations = 0
         self.finished = False
         self.stopped = False  # ended by the stop rule or a failed line search
-        self.message = None
-        self.costs = []
-        self.steps = []  # the accepted step length t of each iteration
+        self.message: str | None = None
+        self.costs: list[float] = []
+        self.steps: list[float] = []  # the accepted step length t of each iteration
         bounds = pixel_bounds(lbfgs.shape)
         self.lower = bounds.lb.astype(np.float32)
         self.upper = bounds.ub.astype(np.float32)
         self.carried_gamma = None if carry is None else float(carry.gamma)
         self.gamma = self.carried_gamma
-        self.pairs = []
-        self.x = None
-        self.J = None
-        self.g = None
+        self.pairs: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / s.y)
+        # the iterate (flat float32), J there and dJ/dG there: set by the first step
+        self.x: np.ndarray = np.empty(0, np.float32)
+        self.J: float = float("nan")
+        self.g: np.ndarray = np.empty(0, np.float32)
 
     def _evaluate(self, x):
         self.evaluations += 1
@@ -312,7 +313,7 @@ class CarriedStepper:
         """Run one iteration; False once the stepper has stopped (the image then stays put)."""
         if self.finished:
             return False
-        if self.x is None:
+        if not self.x.size:
             self.x = np.asarray(self.sess.run(self.lbfgs.variable), dtype=np.float32).ravel()
             self.J, self.g = self._evaluate(self.x)
             self.costs.append(self.J)

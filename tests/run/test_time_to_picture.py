@@ -34,6 +34,24 @@ def pictures(tmp_path):
     return paths
 
 
+def options(pictures, tiny_mat, **kw):
+    """RunOptions of a small carried-L-BFGS run from the content image (``kw`` win)."""
+    values = dict(
+        content=pictures["content"],
+        style=[pictures["style"]],
+        width=W,
+        height=H,
+        weights=tiny_mat,
+        optimizer="lbfgs-carry",
+        init="content",
+        save_every=0,
+        seed=1,
+        quiet=True,
+    )
+    values.update(kw)
+    return RunOptions(**values)
+
+
 def quadratic(shape, target, curvature):
     """J(x) = curvature / 2 * |x - target|^2 on a (1, h, w, 3) variable, with its LBFGS."""
     x = tf1.Variable(np.zeros(shape, np.float32), name="input")
@@ -83,20 +101,12 @@ def test_a_two_scale_run_hands_the_scaling_to_the_next_scale(
         made.append(self)
 
     monkeypatch.setattr(lbfgs.CarriedStepper, "__init__", spy)
-    opts = RunOptions(
-        content=pictures["content"],
-        style=[pictures["style"]],
+    opts = options(
+        pictures,
+        tiny_mat,
         output_dir=str(tmp_path / "out"),
-        width=W,
-        height=H,
-        weights=tiny_mat,
-        optimizer="lbfgs-carry",
-        init="content",
         scales=[0.5, 1.0],
         scale_iterations=[4, 3],
-        save_every=0,
-        seed=1,
-        quiet=True,
     )
     runner.run(opts)
     coarse, fine = made
@@ -115,27 +125,18 @@ def read_costs(path):
 
 
 def test_stop_below_ends_the_run_when_progress_is_slow(tmp_path, tiny_mat, pictures):
-    common = dict(
-        content=pictures["content"],
-        style=[pictures["style"]],
-        width=W,
-        height=H,
-        weights=tiny_mat,
-        optimizer="lbfgs-carry",
-        init="content",
-        iterations=12,
-        print_every=1,
-        save_every=0,
-        seed=1,
-        quiet=True,
-    )
-    runner.run(RunOptions(output_dir=str(tmp_path / "full"), **common))
+    common = dict(iterations=12, print_every=1)
+    runner.run(options(pictures, tiny_mat, output_dir=str(tmp_path / "full"), **common))
     full = read_costs(tmp_path / "full" / "costs.csv")
     assert [i for i, _ in full] == list(range(12))
     # Ending when J falls by less than half per iteration (over the last 3) cuts this run
     # short, at the first iteration where that holds, with the same costs until then.
     threshold = 1.0
-    runner.run(RunOptions(output_dir=str(tmp_path / "cut"), stop_below=threshold, **common))
+    runner.run(
+        options(
+            pictures, tiny_mat, output_dir=str(tmp_path / "cut"), stop_below=threshold, **common
+        )
+    )
     cut = read_costs(tmp_path / "cut" / "costs.csv")
     assert lbfgs.STOP_WINDOW <= len(cut) < len(full)
     assert [i for i, _ in cut] == list(range(len(cut)))
@@ -187,14 +188,7 @@ def test_the_colour_matched_start_has_the_style_mean_and_covariance():
 
 
 def test_init_content_colors_starts_from_the_matched_image(tiny_mat, pictures):
-    opts = RunOptions(
-        content=pictures["content"],
-        style=[pictures["style"]],
-        width=W,
-        height=H,
-        weights=tiny_mat,
-        init="content-colors",
-    )
+    opts = options(pictures, tiny_mat, init="content-colors")
     prepared = runner.prepare(opts)
     np.testing.assert_array_equal(
         runner.initial_image(opts, prepared),
