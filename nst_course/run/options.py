@@ -20,6 +20,7 @@ from .. import _values
 from ..config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
 from ..loading import MAX_PIXELS
 from .presets import MEASURED, PRESETS, preset_flags
+from .start import STARTS
 
 #: The two groups of ``nst-course run --help``.
 COURSE, BEYOND = "the course's settings", "beyond the course (opt-in)"
@@ -123,7 +124,23 @@ class RunOptions:
         False, help="print nothing but errors (default: the cost lines and a progress display)"
     )
     # Beyond the course (all off / the course's choice by default).
-    optimizer: str = option("adam", choices=("adam", "lbfgs"), group=BEYOND, help="optimiser")
+    optimizer: str = option(
+        "adam",
+        choices=("adam", "lbfgs", "lbfgs-carry"),
+        group=BEYOND,
+        help="optimiser; lbfgs-carry: L-BFGS with a backtracking line search that starts "
+        "each scale with the step scaling of the scale before (nst_course.run.lbfgs)",
+    )
+    # Carried L-BFGS's stopping rule: the cost's relative decrease per iteration, measured
+    # over the last few (nst_course.run.lbfgs.STOP_WINDOW), below this ends the stage.
+    stop_below: float = option(
+        0.0,
+        parse=_values.ratio,
+        metavar="R",
+        group=BEYOND,
+        help="with --optimizer lbfgs-carry: end a scale (at the last one, the run) once the "
+        "cost falls by less than this fraction per iteration (0: off)",
+    )
     style_blend_weights: list[float] | None = option(
         None,
         parse=_values.float_list,
@@ -136,7 +153,11 @@ class RunOptions:
     )
     preserve_colors: bool = option(False, group=BEYOND, help="keep the content image's colours")
     init: str = option(
-        "noise", metavar="noise|content|style|PATH", group=BEYOND, help="start image"
+        "noise",
+        metavar="|".join(STARTS) + "|PATH",
+        group=BEYOND,
+        help="start image (content-colors: the content image with the style image's RGB "
+        "mean and covariance)",
     )
     pooling: str = option("avg", choices=("avg", "max"), group=BEYOND, help="pooling layers")
     content_layer: str = option(CONTENT_LAYER, group=BEYOND, help="layer of the content cost")
