@@ -20,6 +20,7 @@ import os
 import sys
 import traceback
 
+from ._help import Formatter, group_commands
 from .batch import cli as batch_cli
 from .demos import cli as demos_cli
 from .errors import describe, exit_status
@@ -35,14 +36,8 @@ PROG = "nst-course"
 # --------------------------------------------------------------------------- parsers
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help with each option's default, unless the text states it or there is none to state."""
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        if "default:" in text or action.default is None or action.default is False:
-            return text
-        return super()._get_help_string(action)
+#: Every parser's help formatter: plain text wrapped to the terminal (nst_course._help).
+_Formatter = Formatter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +53,7 @@ def build_parser():
     sub.required = True
     for command in (run_cli, weights_cli, batch_cli, demos_cli, grading_cli, port_cli):
         command.add_parser(sub, _Formatter, _Parser)  # each subcommand's own parser
+    group_commands(parser)
     return parser
 
 

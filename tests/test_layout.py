@@ -38,7 +38,7 @@ SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port"}
 #: The course's modules every part may import: its constants, its errors, VGG's layer list.
 BASE_MODULES = {"config", "errors", "layers"}
 #: Plumbing that imports nothing of the package ("" is the package itself, its lazy __init__).
-PLUMBING = {"_tf", "_progress", "_values", "_lazy", "files", ""}
+PLUMBING = {"_tf", "_progress", "_values", "_lazy", "files", "_help", ""}
 
 
 def all_modules():
