@@ -7,6 +7,7 @@
     nst-course figure layers|tradeoff   the paper's Figures 1 and 3                nst_course.demos
     nst-course grade SUBMISSION...      grade a class, each submission sandboxed   nst_course.grading
     nst-course port NOTEBOOK            run a learner's old TF1 course notebook    nst_course.port
+    nst-course notebooks DIR            the notebooks and their pictures, for Jupyter nst_course.notebook
 
 This module only parses and dispatches: each command's work is one function of its subpackage.
 
@@ -276,9 +277,10 @@ def build_parser():
     from .batch import cli as batch_cli  # after `run`: batch copies run's options
     from .demos import cli as demos_cli
     from .grading import cli as grading_cli
+    from .notebook import cli as notebook_cli
     from .port import cli as port_cli
 
-    for command in (batch_cli, demos_cli, grading_cli, port_cli):  # their own parsers
+    for command in (batch_cli, demos_cli, grading_cli, port_cli, notebook_cli):  # their own parsers
         command.add_parser(sub, _Formatter, _Parser)
     return parser
 

@@ -191,8 +191,9 @@ def load_image(path, width=None, height=None, max_pixels=MAX_PIXELS, min_side=MI
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     from .errors import ImageError
+    from .packaged import demo_fallback
 
-    path = os.fspath(path)
+    path = demo_fallback(os.fspath(path))  # images/NAME: the shipped demo image if not here
     _check_readable(path)
     saved_limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None  # our own limit below; Pillow's would warn or refuse

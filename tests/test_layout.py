@@ -30,9 +30,10 @@ ALLOWED = {
     "grading": {COURSE, "weights", "run", "batch"},
     "demos": {COURSE, "weights", "run", "batch"},
     "port": {COURSE, "weights", "run"},
-    "cli": {COURSE, "weights", "run", "batch", "grading", "demos", "port"},
+    "notebook": {COURSE, "weights", "run", "batch", "grading", "demos"},
+    "cli": {COURSE, "weights", "run", "batch", "grading", "demos", "port", "notebook"},
 }
-SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port"}
+SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port", "notebook"}
 PLUMBING = {"_tf", "_progress", "_values", ""}  # "" is the package itself (its lazy __init__)
 
 
