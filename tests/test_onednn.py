@@ -159,7 +159,8 @@ def test_the_notebook_turns_onednn_on_before_tensorflow():
         path = os.path.join(ROOT, "notebooks", name)
         with open(path, encoding="utf-8") as fh:
             cells = [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
-        lines = [line.strip() for line in "".join(cells[0]["source"]).splitlines()]
+        source = "".join(cells[0]["source"]).splitlines()
+        lines = [line.split("#")[0].strip() for line in source]  # code, not comments
         enable = next(i for i, line in enumerate(lines) if "= setup(" in line)
         tensorflow_lines = [
             i
