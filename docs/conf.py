@@ -6,8 +6,8 @@ The pages are MyST Markdown; the command-line reference is generated from the re
 rendered from benchmarks/results/*.json at build time (``_ext/benchmark_tables.py``).
 """
 
+import json
 import os
-import shutil
 import sys
 
 DOCS = os.path.dirname(os.path.abspath(__file__))
@@ -53,13 +53,26 @@ napoleon_numpy_docstring = True
 
 # The notebooks live in notebooks/ (one copy, shipped in the wheel); the site shows copies
 # made at build time in docs/notebooks/ (git-ignored).
+# Each copy's first heading says which notebook it is (the student and the solved one share
+# the course's title).
 _NOTEBOOKS = {
-    "student.ipynb": "student/Art_Generation_with_Neural_Style_Transfer.ipynb",
-    "solved.ipynb": "Art_Generation_with_Neural_Style_Transfer.ipynb",
-    "demos.ipynb": "Demos.ipynb",
+    "student.ipynb": (
+        "student/Art_Generation_with_Neural_Style_Transfer.ipynb",
+        "The student notebook",
+    ),
+    "solved.ipynb": ("Art_Generation_with_Neural_Style_Transfer.ipynb", "The solved walk-through"),
+    "demos.ipynb": ("Demos.ipynb", "The demos notebook"),
 }
 os.makedirs(os.path.join(DOCS, "notebooks"), exist_ok=True)
-for _name, _source in _NOTEBOOKS.items():
-    shutil.copyfile(
-        os.path.join(ROOT, "notebooks", _source), os.path.join(DOCS, "notebooks", _name)
-    )
+for _name, (_source, _label) in _NOTEBOOKS.items():
+    with open(os.path.join(ROOT, "notebooks", _source), encoding="utf-8") as _fh:
+        _nb = json.load(_fh)
+    _first = _nb["cells"][0]
+    _text = "".join(_first["source"])
+    if _text.startswith("# "):
+        _first["source"] = "# %s: %s" % (_label, _text[2:])
+    _target = os.path.join(DOCS, "notebooks", _name)
+    _new = json.dumps(_nb, indent=1, ensure_ascii=False)
+    if not os.path.exists(_target) or open(_target, encoding="utf-8").read() != _new:
+        with open(_target, "w", encoding="utf-8") as _fh:  # rewritten only when changed
+            _fh.write(_new)

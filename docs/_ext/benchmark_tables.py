@@ -232,6 +232,19 @@ def quality(data: dict):
     return "each recipe until its total cost at the output size is at or below J200", header, rows
 
 
+def history(data: dict, key: str):
+    """A table kept as header and rows (measurements transcribed from earlier sessions)."""
+    t = data["tables"][key]
+    caption = "%s (%s; load average: %s). %s" % (
+        t["title"],
+        t["date"],
+        t["load_average"],
+        data.get("note", ""),
+    )
+    plain = [[cell.replace("`", "") for cell in row] for row in [t["header"]] + t["rows"]]
+    return caption, plain[0], plain[1:]
+
+
 def generic(data: dict):
     rows = [[k, _fmt(v)] for k, v in data.items() if not isinstance(v, (dict, list))]
     return "top-level values", ["key", "value"], rows
@@ -271,6 +284,7 @@ def table(caption: str, header: list[str], rows: list[list[str]], source: str) -
 
 class BenchmarkTable(SphinxDirective):
     required_arguments = 1
+    optional_arguments = 1  # the table's key, for files that hold several (history.json)
     has_content = False
 
     def run(self):
@@ -282,7 +296,12 @@ class BenchmarkTable(SphinxDirective):
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
             raise self.error("benchmark-table: cannot read %s: %s" % (path, exc)) from None
-        caption, header, rows = RENDERERS.get(name, generic)(data)
+        if len(self.arguments) > 1:
+            if self.arguments[1] not in data.get("tables", {}):
+                raise self.error("benchmark-table: no table %r in %s" % (self.arguments[1], path))
+            caption, header, rows = history(data, self.arguments[1])
+        else:
+            caption, header, rows = RENDERERS.get(name, generic)(data)
         return [table(caption, header, rows, "benchmarks/results/%s.json" % name)]
 
 

@@ -17,7 +17,6 @@ test's temporary folder. Needs /usr/bin/chromium and /usr/bin/chromedriver (Debi
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
