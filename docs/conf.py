@@ -18,6 +18,9 @@ sys.path.insert(0, os.path.join(DOCS, "_ext"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # autodoc imports TensorFlow: no C++ log lines
 
 import nst_course  # noqa: E402
+from nst_course.run.quiet import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()  # autodoc imports the course's modules: TensorFlow without its log lines
 
 project = "nst-course"
 author = "the nst-course developers"
@@ -76,3 +79,4 @@ for _name, (_source, _label) in _NOTEBOOKS.items():
     if not os.path.exists(_target) or open(_target, encoding="utf-8").read() != _new:
         with open(_target, "w", encoding="utf-8") as _fh:  # rewritten only when changed
             _fh.write(_new)
+smartquotes = False  # option names such as --width stay as typed
