@@ -164,22 +164,46 @@ def test_a_python_block_left_out_says_why():
         assert len(reason) > 15, "%s:%d: say why the block is not run" % (where, line)
 
 
-@pytest.mark.parametrize("page,code_blocks", RUN, ids=[p for p, _ in RUN])
-def test_the_python_blocks_of_a_page_run(page, code_blocks, tmp_path):
-    program = "\n\n".join(code for _, code in code_blocks)
-    expected = [
-        m.group(1).strip()
-        for m in re.finditer(r"^\s*print\(.*\)\s*#\s*(\S.*)$", program, flags=re.M)
-    ]
-    env = dict(os.environ, NST_VGG_MODEL="random", MPLBACKEND="Agg")
+# One interpreter runs every page (TensorFlow is imported once), each page in a namespace of
+# its own, as if each were a fresh notebook; it prints a marker line after each page.
+RUNNER = """
+import json, sys, traceback
+pages = json.load(sys.stdin)
+for page, program in pages:
+    print("=== page %s" % page, flush=True)
+    try:
+        exec(compile(program, page, "exec"), {"__name__": "__main__"})
+    except BaseException:
+        traceback.print_exc()
+        print("=== failed %s" % page, flush=True)
+        sys.exit(1)
+print("=== done", flush=True)
+"""
+
+
+def test_the_python_blocks_of_the_pages_run():
+    import json
+
+    pages = [(page, "\n\n".join(code for _, code in code_blocks)) for page, code_blocks in RUN]
+    env = dict(os.environ, NST_VGG_MODEL="random", MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run(
-        [sys.executable, "-c", program],
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps(pages),
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0, "%s:\n%s\n%s" % (page, done.stdout[-2000:], done.stderr[-3000:])
-    for value in expected:
-        assert value in done.stdout, "%s: expected %r in\n%s" % (page, value, done.stdout)
+    assert done.returncode == 0 and "=== done" in done.stdout, "%s\n%s" % (
+        done.stdout[-2000:],
+        done.stderr[-3000:],
+    )
+    printed = done.stdout.split("=== page ")[1:]
+    for (page, program), output in zip(pages, printed):
+        for m in re.finditer(r"^\s*print\(.*\)\s*#\s*(\S.*)$", program, flags=re.M):
+            assert m.group(1).strip() in output, "%s: expected %r in\n%s" % (
+                page,
+                m.group(1),
+                output,
+            )
