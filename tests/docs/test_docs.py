@@ -91,14 +91,17 @@ def command_lines():
                     "nst-course:"
                 ):
                     for argv in _commands_in(span):
-                        if argv[:1] == ["..."] or any(t.isupper() for t in argv[:1]):
-                            continue  # `nst-course ...`, `nst-course COMMAND`: a pattern
+                        if argv[:1] == ["..."] or any(
+                            t.isupper() or t.endswith(":") for t in argv[:1]
+                        ):
+                            continue  # `nst-course ...`, `nst-course COMMAND`, printed output
                         if not any(t.startswith("-") for t in argv):
                             argv = argv + ["--help"]  # a command named in prose: it exists
-                        found.append(("%s:%d" % (where, n), argv))
+                        found.append(("%s:%d" % (where, n), [INLINE] + argv))
     return found
 
 
+INLINE = "<inline>"  # marks a command quoted in prose (see parse)
 COMMANDS = command_lines()
 
 
@@ -107,10 +110,28 @@ def test_the_pages_have_command_lines_to_check():
     assert any(argv[:1] == ["notebooks"] for _, argv in COMMANDS)
 
 
+def _subparser(parser, argv):
+    """The (sub)parser ``argv`` names, e.g. ``grade`` for ["grade", "--nbgrader"]."""
+    import argparse
+
+    for token in argv:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not actions or token not in actions[0].choices:
+            break
+        parser = actions[0].choices[token]
+    return parser
+
+
 def parse(argv):
-    """Parse ``argv`` with nst-course's own parser: None if it parses, else argparse's message."""
+    """Parse ``argv`` with nst-course's own parser: None if it parses, else argparse's message.
+
+    A command quoted in prose (``[INLINE, ...]``) may name an option without its value
+    ("`nst-course grade --nbgrader` reads ..."): when only a value or a required argument is
+    missing, it passes if its command and every option it names exist."""
     from nst_course import cli
 
+    inline = argv[:1] == [INLINE]
+    argv = argv[1:] if inline else argv
     parser = cli.build_parser()
     cli._add_debug_everywhere(parser)
     err = io.StringIO()
@@ -118,7 +139,14 @@ def parse(argv):
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             parser.parse_args(argv)
     except SystemExit as exc:
-        return None if exc.code == 0 else err.getvalue().strip() or "exit %s" % exc.code
+        if exc.code == 0:
+            return None
+        message = err.getvalue().strip() or "exit %s" % exc.code
+        if inline and re.search(r"expected \S+ argument|arguments are required", message):
+            known = _subparser(parser, argv)._option_string_actions
+            unknown = [t for t in argv if t.startswith("-") and t.split("=")[0] not in known]
+            return "unknown options %s" % unknown if unknown else None
+        return message
     return None
 
 
@@ -130,6 +158,9 @@ def test_every_command_line_in_the_docs_parses(where, argv):
 
 def test_the_check_catches_a_wrong_option_and_a_bad_value():
     assert parse(["run", "--iterations", "2"]) is None
+    assert parse([INLINE, "grade", "--timeout"]) is None  # an option named in prose
+    assert "--no-such" in parse([INLINE, "grade", "--no-such"])
+    assert parse(["grade", "--timeout"]) is not None  # in a code block: the whole line
     assert "unrecognized" in parse(["run", "--no-such-option"])
     assert "--iterations" in parse(["run", "--iterations", "-3"])
     assert _commands_in("python3 -m venv .venv && .venv/bin/nst-course run --seed 0  # a note") == [
