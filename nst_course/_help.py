@@ -56,6 +56,11 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
             return text
         return text + " (default: %(default)s)"
 
+    def _iter_indented_subactions(self, action):
+        if getattr(action, "grouped", False):  # listed by group_commands in the epilog
+            return iter(())
+        return super()._iter_indented_subactions(action)
+
     def _fill_text(self, text, width, indent):
         out = []
         for block in re.split(r"\n\s*\n", plain(text).strip("\n")):
@@ -79,7 +84,7 @@ def group_commands(parser: argparse.ArgumentParser) -> None:
     instead of argparse's one flat list; a command not in the table goes last, under "more"."""
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {choice.dest: plain(choice.help or "") for choice in action._choices_actions}
-    action._choices_actions.clear()  # the grouped list below replaces argparse's flat one
+    action.grouped = True  # the grouped list below replaces argparse's flat one (Formatter)
     action.help = "one of the commands below; `nst-course COMMAND --help` shows its options"
     names = [name for _, group in AUDIENCES for name in group]
     groups = list(AUDIENCES) + [("more", tuple(n for n in helps if n not in names))]
