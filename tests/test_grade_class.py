@@ -10,13 +10,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import pytest
 
 from nst_course.grading.points import GRADED, POINTS, TOTAL
+from nst_course.grading.sandbox import UIDS
 
 from . import grade_samples as samples
 from .conftest import cli_env
@@ -71,11 +71,10 @@ def test_usage_errors_are_one_line(tmp_path):
         ((tmp_path / "missing.py",), 1, "submission not found"),
         ((tmp_path / "notes.txt",), 1, "not a notebook (.ipynb) or a Python file"),
         ((student, "--memory", "0"), 2, "greater than 0"),
-        ((student, "--timeout", "soon"), 2, "not a number of seconds"),
+        ((student, "--timeout", "soon"), 2, "not a number"),
         ((student, "--scheduler", "localhost"), 2, "tcp://HOST:PORT"),
         ((empty,), 1, "no submissions"),
         ((twice,), 1, "two submissions for the student 'ann'"),
-        ((student, "--user", "no-such-user-here"), 1, "unknown user"),
         ((student, "--out", broken), 1, "cannot use the gradebook"),
     ]:
         result = nst_grade(*args, timeout=120)
@@ -106,14 +105,16 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
             "dave.py": samples.python_file({"total_cost": samples.TOTAL_SWAPPED}),
             "erin/part1.ipynb": samples.notebook(),
             "frank.py": b"def gram_matrix(A):\n    return tf.matmul(A,\n",
+            "mallory.py": MALLORY,  # graded at the same time as the honest ones
         },
     )
     out = tmp_path / "grades"
-    result = nst_grade(course, "--out", out, "--workers", "2", "--timeout", "60")
+    result = nst_grade(course, "--out", out, "--workers", "2", "--timeout", "60", "--memory", "1")
     assert result.returncode == 0, result.stderr
     rows, totals = gradebook_rows(out)
-    assert len(rows) == 5 * len(GRADED)  # one row per submission x function
+    assert len(rows) == 6 * len(GRADED)  # one row per submission x function
     assert totals == {
+        "mallory": 0,
         "alice": TOTAL,
         "carol": TOTAL - POINTS["compute_layer_style_cost"],
         "dave": TOTAL - POINTS["total_cost"],
@@ -131,21 +132,68 @@ def test_a_class_on_the_embedded_cluster_then_resumed(tmp_path):
     carol = (out / "feedback" / "carol.md").read_text()
     assert "## compute_layer_style_cost: 0 / 2" in carol and "THEN transposing" in carol
     assert "mean total" in result.stdout and "most frequent hints" in result.stdout
-    assert "graded 5/5" in result.stderr  # plain progress lines in a pipe
+    assert "graded 6/6" in result.stderr  # plain progress lines in a pipe
 
     # the same folder again: nothing changed, nothing graded
     again = nst_grade(course, "--out", out, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert "5 unchanged" in again.stdout
+    assert "6 unchanged" in again.stdout
     # dave fixes total_cost: only dave is graded, and his rows replaced
     (course / "dave.py").write_bytes(samples.python_file())
     fixed = nst_grade(course, "--out", out, "--json")
     assert fixed.returncode == 0, fixed.stderr
     document = json.loads(fixed.stdout)
-    assert sorted(document["kept"]) == ["alice", "carol", "erin", "frank"]
+    assert sorted(document["kept"]) == ["alice", "carol", "erin", "frank", "mallory"]
     rows, totals = gradebook_rows(out)
-    assert len(rows) == 5 * len(GRADED) and totals["dave"] == TOTAL
+    assert len(rows) == 6 * len(GRADED) and totals["dave"] == TOTAL
     assert points_of(rows, "dave") == {name: float(p) for name, p in FULL.items()}
+
+
+#: A hostile student graded alongside the honest ones: shared memory past --memory, a fork
+#: bomb, junk written to every descriptor, killing every process it can, filling /tmp.
+MALLORY = samples.python_file(
+    {
+        "compute_content_cost": """def compute_content_cost(a_C, a_G):
+    import mmap
+    area = mmap.mmap(-1, 1536 * 2**20, flags=mmap.MAP_SHARED)
+    for offset in range(0, len(area), 4096):
+        area[offset] = 1
+""",
+        "gram_matrix": """def gram_matrix(A):
+    import time
+    for _ in range(200):
+        try:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+        except OSError:
+            break
+    return tf.matmul(A, tf.transpose(A)) * 2
+""",
+        "compute_layer_style_cost": """def compute_layer_style_cost(a_S, a_G):
+    for fd in range(0, 1024):
+        try:
+            os.write(fd, b'{"function": "compute_layer_style_cost", "observations": {}}\\n')
+        except OSError:
+            pass
+    return tf.constant(0.0)
+""",
+        "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
+    import signal
+    for target in (os.getppid(), -1, 1):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+    return 0.0
+""",
+        "model_nn": """def model_nn(sess, input_image, num_iterations = 200):
+    with open('/tmp/fill', 'wb') as handle:
+        while True:
+            handle.write(b'x' * 2**20)
+""",
+    }
+)
 
 
 def test_one_student_prints_points_and_hints(tmp_path):
@@ -323,31 +371,51 @@ def test_ctrl_c_keeps_what_finished_and_the_next_run_resumes(tmp_path):
     assert "interrupted:" in stderr and "run the same command again" in stderr
     rows, totals = gradebook_rows(out)
     assert len(rows) == len(GRADED) and len(totals) == 1  # the first finished, the second stopped
+
+    def sandboxes():
+        return [
+            p
+            for p in psutil.process_iter(["cmdline", "uids"])
+            if "nst_course.grading.box" in " ".join(p.info["cmdline"] or [])
+            or (p.info["uids"] and p.info["uids"].real in UIDS)
+        ]
+
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(
-        "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
-        for p in psutil.process_iter(["cmdline"])
-    ):
+    while time.monotonic() < deadline and sandboxes():
         time.sleep(0.5)
-    assert not any(
-        "nst_course.grading.child" in " ".join(p.info["cmdline"] or [])
-        for p in psutil.process_iter(["cmdline"])
-    ), "a sandbox outlived the interrupted run"
+    assert not sandboxes(), "a sandbox outlived the interrupted run"
     resumed = nst_grade(course, "--out", out, "--workers", "1")
     assert resumed.returncode == 0, resumed.stderr
     assert "1 unchanged" in resumed.stdout
     assert gradebook_rows(out)[1] == {"s0": TOTAL, "s1": TOTAL}
 
 
-def test_the_folders_hidden_from_the_sandbox(tmp_path):
-    """The class's folder (once, not its per-student folders again) and the output; never a
-    folder that holds the package or the temporary folder the sandboxes live in."""
-    from nst_course.grading.extract import find_submissions
-    from nst_course.grading.runner import _hidden_folders
-
-    course = write_class(tmp_path / "class", {"ann.py": b"", "bob/part.ipynb": b"{}"})
-    hidden = _hidden_folders(find_submissions([str(course)]), str(tmp_path / "grades"))
-    assert hidden == sorted([os.path.realpath(course), os.path.realpath(tmp_path / "grades")])
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(samples.__file__)))
-    assert _hidden_folders([], package_root) == []
-    assert _hidden_folders([], os.path.dirname(tempfile.gettempdir()) or os.sep) == []
+def test_no_sandbox_refuses_in_one_line_unless_asked(tmp_path):
+    """Without bubblewrap (here: not on PATH) grade runs nothing and says what to install;
+    with --no-sandbox it grades, and every output says the code ran unconfined."""
+    student = tmp_path / "ann.py"
+    student.write_bytes(samples.python_file({"model_nn": "x = 1\n"}))
+    env = dict(cli_env(), PATH=str(tmp_path))  # no bwrap to be found
+    command = [sys.executable, "-m", "nst_course", "grade", str(student), "--out"]
+    refused = subprocess.run(
+        command + [str(tmp_path / "refused")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bubblewrap" in lines[0] and "--no-sandbox" in lines[0], lines
+    assert not (tmp_path / "refused" / "gradebook.db").exists()
+    out = tmp_path / "grades"
+    ran = subprocess.run(
+        command + [str(out), "--no-sandbox", "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "UNCONFINED" in ran.stdout and "UNCONFINED" in ran.stderr
+    assert "UNCONFINED" in (out / "feedback" / "ann.md").read_text()
+    with sqlite3.connect(str(out / "gradebook.db")) as db:
+        (notes,) = db.execute("SELECT notes FROM submissions").fetchone()
+    assert "UNCONFINED" in notes
+    assert "total: %d/%d" % (TOTAL - POINTS["model_nn"], TOTAL) in ran.stdout

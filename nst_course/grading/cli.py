@@ -3,7 +3,7 @@
 
 import argparse
 
-from .._values import non_negative_int
+from .._values import non_negative_int, positive_float, positive_int
 
 
 def _points_table():
@@ -14,27 +14,9 @@ def _points_table():
     )
 
 
-# The value parsers (the command line's own cannot be imported from here: it imports us).
-
-
-def _positive(kind, what):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("%r is not %s" % (text, what)) from None
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError("%r must be greater than 0" % text)
-        return value
-
-    return parse
-
-
-_seconds = _positive(float, "a number of seconds")
-_gigabytes = _positive(float, "a number of GB")
-_count = _positive(int, "a whole number")
-
-
+_seconds = positive_float
+_gigabytes = positive_float
+_count = positive_int
 _seed = non_negative_int
 
 
@@ -54,9 +36,10 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         formatter_class=formatter_class,
         description="Grade the assignment's graded functions in each SUBMISSION (a notebook, a "
         ".py file, or a folder of them: one student per file or per sub-folder). Each submission "
-        "runs in a sandboxed child process (no network, its own unprivileged user when run as "
-        "root, limits on time, memory, file size and processes); its results come back as values "
-        "and are judged here. Results go to OUT/gradebook.db (SQLite), OUT/grades.csv and "
+        "runs in a bubblewrap sandbox (needs root and the bubblewrap package: an allow-list "
+        "file system without the solution, no network, a user and a cgroup of its own per "
+        "graded function, limits on time, memory, file size and processes); its results come "
+        "back as values and are judged here. Results go to OUT/gradebook.db (SQLite), OUT/grades.csv and "
         "OUT/feedback/<student>.md; a re-run grades only new or changed submissions.",
         epilog=_points_table(),
     )
@@ -79,8 +62,9 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         type=_gigabytes,
         default=4.0,
         metavar="GB",
-        help="memory allowed to a submission's processes, in GB (TensorFlow itself takes "
-        "about 0.8)",
+        help="memory allowed to each graded function's sandbox, in GB, counted by the kernel "
+        "(anonymous, shared and tmpfs memory; TensorFlow, imported once per worker, is not "
+        "counted)",
     )
     p.add_argument(
         "--workers",
@@ -97,11 +81,10 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         help="grade on an existing Dask cluster (tcp://HOST:PORT) instead of an embedded one",
     )
     p.add_argument(
-        "--user",
-        default=None,
-        metavar="NAME",
-        help="the unprivileged user the submissions run as when the grader is root "
-        "(default: uid/gid 65534)",
+        "--no-sandbox",
+        action="store_true",
+        help="run the submissions WITHOUT the sandbox (with your own user, files and network; "
+        "for a machine without bubblewrap): every output then says they ran unconfined",
     )
     p.add_argument("--force", action="store_true", help="grade again the submissions graded before")
     p.add_argument("--json", action="store_true", help="print the results as one JSON document")

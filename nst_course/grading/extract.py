@@ -13,14 +13,20 @@ statements, such as a test call, are not run); failing such a cell, from the las
 ``import`` of the submission is kept (run one by one in the sandbox, a failing one skipped),
 and so are the top-level ``def``/``class`` statements outside the graded cells (helpers a
 graded function may call). Anything else (a training loop, ``model_nn(...)`` at the top) is
-never run. IPython lines (``%magic``, ``!shell``) are blanked before parsing.
+never run. IPython lines (``%magic``, ``!shell``) are blanked before parsing, in notebooks only
+(in a ``.py`` a line may start with ``%`` as a continuation).
+
+Whole-submission outcomes, said once: ``empty submission`` (no code at all) and ``no graded
+function found: mark cells with # GRADED FUNCTION: name``.
 """
 
 import ast
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from ..errors import NSTError
@@ -56,11 +62,15 @@ class Submission:
     student: str
     path: str
     files: list
+    problem: str | None = None  # why it cannot be graded at all (every function: 0, this reason)
+    notes: list = field(default_factory=list)  # files of it that were not read, and why
+    file_name: str | None = None  # its feedback file's name (distinct from every other student's)
 
     @property
     def sha256(self):
         """The content hash that decides whether a re-run grades this submission again."""
         digest = hashlib.sha256()
+        digest.update((self.problem or "").encode("utf-8") + b"\0")
         for name, data in self.files:
             digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
         return digest.hexdigest()
@@ -77,6 +87,7 @@ class Extracted:
     functions: dict = field(default_factory=dict)
     problems: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    problem: str | None = None  # the whole submission: "empty submission", no graded function found
 
 
 # --------------------------------------------------------------------------- finding submissions
@@ -86,47 +97,120 @@ def _is_hidden(name):
     return name.startswith(".") or name == "__pycache__"
 
 
-def _read(path):
+#: The most a submission may hold, in bytes (all its files together).
+MAX_BYTES = 16 * 1024 * 1024
+EMPTY = "empty submission"
+NO_GRADED = "no graded function found: mark cells with # GRADED FUNCTION: name"
+
+
+def display_name(name: str) -> str:
+    """A file or folder name as it may be shown and stored: control characters escaped."""
+    from .protocol import escape
+
+    return escape(name, 200)
+
+
+def _read(path, budget, follow=False):
+    """(bytes, None) or (None, the reason the file is not read). Never through a link (unless
+    ``follow``: a file the teacher named), never a device or FIFO, at most ``budget`` bytes."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    shown = display_name(os.path.basename(path))
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise SubmissionError(
-            "cannot read the submission %s (%s)" % (path, exc.strerror or exc)
-        ) from None
+        if exc.errno == errno.ELOOP:
+            return None, "%s is a symbolic link: not followed" % shown
+        return None, "%s cannot be read (%s)" % (shown, exc.strerror or exc)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "%s is not a regular file: not read" % shown
+        if info.st_size > budget:
+            return None, "%s is larger than the limit of %d MB per submission" % (
+                shown,
+                MAX_BYTES // (1024 * 1024),
+            )
+        chunks, size = [], 0
+        while size <= budget:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > budget:
+            return None, "%s is larger than the limit of %d MB per submission" % (
+                shown,
+                MAX_BYTES // (1024 * 1024),
+            )
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, "%s cannot be read (%s)" % (shown, exc.strerror or exc)
+    finally:
+        os.close(fd)
 
 
-def _folder_submission(folder):
-    names = sorted(
-        n
-        for n in os.listdir(folder)
-        if n.endswith(EXTENSIONS) and not _is_hidden(n) and os.path.isfile(os.path.join(folder, n))
-    )
-    if not names:
+def _folder_submission(folder, student):
+    """One student's folder: its regular .ipynb/.py files (links, devices, FIFOs: noted)."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError as exc:
+        return Submission(student, folder, [], "cannot list the folder (%s)" % exc.strerror)
+    files, skipped, budget = [], [], MAX_BYTES
+    for name in entries:
+        if not name.endswith(EXTENSIONS) or _is_hidden(name):
+            continue
+        data, reason = _read(os.path.join(folder, name), budget)
+        if reason:
+            skipped.append(reason)
+            continue
+        budget -= len(data)
+        files.append((name, data))
+    if not files and not skipped:
         return None
-    return Submission(
-        os.path.basename(os.path.normpath(folder)),
-        folder,
-        [(n, _read(os.path.join(folder, n))) for n in names],
-    )
+    return Submission(student, folder, files, None if files else "; ".join(skipped), skipped)
+
+
+def _unique_ids(found):
+    """Distinct feedback file names for distinct ids ("alice smith" and "alice_smith" are two
+    students, and two files), in a stable order."""
+    from .gradebook import safe_name
+
+    names = set()
+    for submission in found:
+        stem, k = safe_name(submission.student), 1
+        submission.file_name = stem
+        while submission.file_name.lower() in names:
+            k += 1
+            submission.file_name = "%s-%d" % (stem, k)
+        names.add(submission.file_name.lower())
 
 
 def find_submissions(arguments):
     """The submissions named on the command line, one per student, in a stable order.
 
     Raises :class:`SubmissionError` for a path that does not exist, a file that is neither
-    ``.ipynb`` nor ``.py``, a folder without submissions, or two submissions of one student.
+    ``.ipynb`` nor ``.py``, or a folder without submissions. Inside a folder nothing is
+    followed or opened but regular files: a link, a device, a FIFO, a file over the size limit
+    becomes that student's row with the reason. Ids that clash get distinct ids and files.
     """
     found = []
     for argument in arguments:
-        if os.path.isfile(argument):
+        if os.path.isfile(argument):  # named by the teacher: a link is followed
             if not argument.endswith(EXTENSIONS):
                 raise SubmissionError(
-                    "%s is not a notebook (.ipynb) or a Python file (.py)" % argument
+                    "%s is not a notebook (.ipynb) or a Python file (.py)" % display_name(argument)
                 )
-            student = os.path.splitext(os.path.basename(argument))[0]
+            student = display_name(os.path.splitext(os.path.basename(argument))[0])
+            data, reason = _read(argument, MAX_BYTES, follow=True)
+            if reason and "cannot be read" in reason:
+                raise SubmissionError("cannot read the submission %s" % reason)
             found.append(
-                Submission(student, argument, [(os.path.basename(argument), _read(argument))])
+                Submission(
+                    student,
+                    argument,
+                    [] if reason else [(os.path.basename(argument), data)],
+                    reason,
+                )
             )
         elif os.path.isdir(argument):
             before = len(found)
@@ -134,26 +218,47 @@ def find_submissions(arguments):
                 path = os.path.join(argument, name)
                 if _is_hidden(name):
                     continue
-                if os.path.isdir(path):
-                    submission = _folder_submission(path)
+                student = display_name(os.path.splitext(name)[0])
+                if os.path.isdir(path) and not os.path.islink(path):
+                    submission = _folder_submission(path, display_name(name))
                     if submission is not None:
                         found.append(submission)
-                elif name.endswith(EXTENSIONS) and os.path.isfile(path):
-                    found.append(Submission(os.path.splitext(name)[0], path, [(name, _read(path))]))
+                elif name.endswith(EXTENSIONS):
+                    data, reason = _read(path, MAX_BYTES)
+                    found.append(
+                        Submission(student, path, [] if reason else [(name, data)], reason)
+                    )
+                elif os.path.islink(path) and os.path.isdir(path):
+                    found.append(
+                        Submission(
+                            display_name(name),
+                            path,
+                            [],
+                            "%s is a symbolic link: not followed" % display_name(name),
+                        )
+                    )
             if len(found) == before:
                 raise SubmissionError(
-                    "no submissions (.ipynb or .py files, or folders of them) in %s" % argument
+                    "no submissions (.ipynb or .py files, or folders of them) in %s"
+                    % display_name(argument)
                 )
         else:
-            raise SubmissionError("submission not found: %s; check the path" % argument)
+            raise SubmissionError(
+                "submission not found: %s; check the path" % display_name(argument)
+            )
     seen = {}
-    for submission in found:
+    for submission in found:  # the same name twice (ann.py and ann.ipynb): the teacher decides
         if submission.student in seen:
             raise SubmissionError(
                 "two submissions for the student %r: %s and %s; keep one"
-                % (submission.student, seen[submission.student], submission.path)
+                % (
+                    submission.student,
+                    display_name(seen[submission.student]),
+                    display_name(submission.path),
+                )
             )
         seen[submission.student] = submission.path
+    _unique_ids(found)
     return found
 
 
@@ -171,23 +276,34 @@ def _cells(data, filename):
     """The code cells of a notebook (or the one "cell" of a .py), as text."""
     if filename.endswith(".py"):
         return [data.decode("utf-8", "replace")]
+    if not data.strip():
+        return []
     try:
         notebook = json.loads(data.decode("utf-8", "replace"))
-    except ValueError as exc:
-        raise SubmissionError("%s is not a readable notebook (%s)" % (filename, exc)) from None
+    except (ValueError, RecursionError) as exc:
+        reason = " ".join(str(exc).split())[:100] if isinstance(exc, ValueError) else "too deep"
+        raise SubmissionError(
+            "%s is not a readable notebook (%s)" % (display_name(filename), reason)
+        ) from None
     if not isinstance(notebook, dict):
         raise SubmissionError("%s is not a readable notebook (no cells)" % filename)
     cells = notebook.get("cells")
     if cells is None:  # nbformat 3: cells inside worksheets
+        sheets = notebook.get("worksheets", [])
         cells = [
-            c for sheet in notebook.get("worksheets", []) or [] for c in sheet.get("cells", [])
+            c
+            for sheet in (sheets if isinstance(sheets, list) else [])
+            if isinstance(sheet, dict)
+            for c in (sheet.get("cells") if isinstance(sheet.get("cells"), list) else [])
         ]
     sources = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", cell.get("input", ""))
-        sources.append("".join(source) if isinstance(source, list) else str(source))
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        sources.append(source if isinstance(source, str) else "")
     return sources
 
 
@@ -258,14 +374,25 @@ def extract(files, graded):
     (file name, bytes)). Never runs anything."""
     result = Extracted()
     found = {}  # name -> (code, checked text, from a marked cell?); later definitions win
+    readable, unreadable, code_seen = 0, [], False
     for filename, data in files:
         is_python = filename.endswith(".py")
-        for index, raw in enumerate(_cells(data, filename)):
-            text = _blank_ipython(raw)
+        try:
+            cells = _cells(data, filename)
+        except SubmissionError as exc:
+            unreadable.append(str(exc))
+            continue
+        readable += 1
+        for index, raw in enumerate(cells):
+            if not raw.strip():
+                continue
+            code_seen = True
+            text = raw if is_python else _blank_ipython(raw)
             marked = [m for m in MARKER.findall(raw) if m in graded]
             try:
                 tree = ast.parse(text)
-            except SyntaxError as exc:
+            except (SyntaxError, ValueError) as exc:
+                exc = exc if isinstance(exc, SyntaxError) else SyntaxError(str(exc))
                 for name in graded if is_python else marked:
                     found[name] = (None, raw, True)
                     result.problems[name] = _syntax_reason(exc)
@@ -291,6 +418,16 @@ def extract(files, graded):
                     result.problems[name] = (
                         "the cell marked '# GRADED FUNCTION: %s' does not define %s" % (name, name)
                     )
+    if not readable and unreadable:
+        result.problem = "; ".join(unreadable)
+        return result
+    result.notes += unreadable
+    if not code_seen:
+        result.problem = EMPTY
+        return result
+    if not found:
+        result.problem = NO_GRADED
+        return result
     for name in graded:
         code, checked_text, _ = found.get(name, (None, None, False))
         if code is None:

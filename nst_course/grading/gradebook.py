@@ -91,7 +91,10 @@ class Gradebook:
                     float(result.get("seconds", 0.0)),
                     float(result["total"]),
                     float(result["max_total"]),
-                    json.dumps(result.get("notes", [])),
+                    json.dumps(
+                        {"notes": [str(n) for n in result.get("notes", [])]}
+                        | ({"problem": str(result["problem"])} if result.get("problem") else {})
+                    ),
                 ),
             )
             self.db.executemany(
@@ -124,13 +127,18 @@ class Gradebook:
             "FROM grades WHERE student = ? ORDER BY rowid",
             (student,),
         ).fetchall()
+        stored = json.loads(sub[4])
+        if isinstance(stored, list):  # a gradebook written before problems were kept
+            stored = {"notes": stored}
+        extra = {"problem": stored["problem"]} if stored.get("problem") else {}
         return {
+            **extra,
             "student": student,
             "sha256": sub[0],
             "seconds": sub[1],
             "total": sub[2],
             "max_total": sub[3],
-            "notes": json.loads(sub[4]),
+            "notes": stored.get("notes", []),
             "functions": [
                 {
                     "function": r[0],
@@ -180,17 +188,24 @@ def _number(value):
 def feedback_text(result):
     """The Markdown feedback of one student."""
     lines = [
-        "# Feedback for %s" % result["student"],
+        "# Feedback for %s" % _markdown(result["student"]),
         "",
         "Total: **%s / %s**" % (_number(result["total"]), _number(result["max_total"])),
         "",
     ]
-    for row in result["functions"]:
+    if result.get("problem"):  # said once for the whole submission
+        lines += [_markdown(result["problem"]), ""]
+        lines += [
+            "- %s: %s / %s" % (row["function"], _number(row["points"]), _number(row["max_points"]))
+            for row in result["functions"]
+        ]
+        lines.append("")
+    for row in [] if result.get("problem") else result["functions"]:
         lines.append(
             "## %s: %s / %s" % (row["function"], _number(row["points"]), _number(row["max_points"]))
         )
         lines.append("")
-        lines.append(row["hint"] or "(no hint)")
+        lines.append(_markdown(row["hint"]) or "(no hint)")
         if row.get("checked"):
             lines.append("")
             lines.append("Checked: " + "; ".join(str(c) for c in row["checked"]))
@@ -198,9 +213,17 @@ def feedback_text(result):
     if result.get("notes"):
         lines.append("## Notes on the grading")
         lines.append("")
-        lines.extend("- " + note for note in result["notes"])
+        lines.extend("- " + _markdown(note) for note in result["notes"])
         lines.append("")
     return "\n".join(lines)
+
+
+def _markdown(text):
+    """Text in the feedback: control characters escaped, no raw HTML (a hint may quote what
+    the submission printed or raised)."""
+    from .protocol import escape
+
+    return escape(text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_name(student):
@@ -209,8 +232,11 @@ def safe_name(student):
     return name or "_"
 
 
-def write_feedback(out_dir, result):
-    path = os.path.join(out_dir, "feedback", safe_name(result["student"]) + ".md")
+def write_feedback(out_dir, result, file_name=None):
+    """``feedback/<file_name>.md`` (default: the student id made safe; ids that clash once
+    made safe get distinct names from :func:`nst_course.grading.extract.find_submissions`)."""
+    name = file_name or safe_name(result["student"])
+    path = os.path.join(out_dir, "feedback", name + ".md")
     text = feedback_text(result)
 
     def write(tmp):

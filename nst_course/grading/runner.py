@@ -11,12 +11,11 @@ import json
 import os
 import secrets
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 
 from .extract import SubmissionError, find_submissions
 from .gradebook import Gradebook, write_feedback
-from .sandbox import GB, Limits, user_ids
+from .sandbox import GB, Limits, require_sandbox
 
 
 @dataclass
@@ -27,52 +26,21 @@ class GradeOptions:
     memory: float = 4.0  # GB
     workers: int = None
     scheduler: str = None
-    user: str = None
     force: bool = False
     json: bool = False
     seed: int = None
+    no_sandbox: bool = False
 
 
-def _hidden_folders(submissions, out_dir):
-    """The folders a child must not see: the class's folders and the output folder, except
-    any that holds this Python installation, the package or the temporary folder."""
-    import nst_course
-
-    keep_visible = [
-        os.path.realpath(p)
-        for p in (
-            sys.prefix,
-            sys.base_prefix,
-            tempfile.gettempdir(),
-            os.path.dirname(os.path.dirname(nst_course.__file__)),
-        )
-    ]
-    folders = {os.path.realpath(out_dir)}
-    for submission in submissions:
-        path = os.path.realpath(submission.path)
-        folders.add(os.path.dirname(path))
-        if os.path.isdir(path):
-            folders.add(path)
-
-    def needed(folder):
-        return any(
-            v == folder or v.startswith(folder.rstrip(os.sep) + os.sep) for v in keep_visible
-        )
-
-    def inside_another(folder):
-        return any(f != folder and folder.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
-
-    return sorted(f for f in folders if f != os.sep and not needed(f) and not inside_another(f))
-
-
-def _payload(submission, options, seed, hide):
+def _payload(submission, options, seed, notes):
     return {
         "student": submission.student,
         "files": submission.files,
         "sha256": submission.sha256,
         "seed": seed,
-        "hide": hide,
-        "user": options.user,
+        "problem": submission.problem,
+        "notes": list(notes) + list(submission.notes),
+        "confined": not options.no_sandbox,
         "limits": asdict(Limits(timeout=options.timeout, memory=options.memory * GB)),
     }
 
@@ -106,8 +74,13 @@ def grade(options, stdout=None, stderr=None):
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     submissions = find_submissions(options.submissions)
-    if options.user is not None:
-        user_ids(options.user)  # an unknown user: one line now, not a failure per student
+    # no sandbox here: one line, nothing runs (on an external cluster each worker checks its own)
+    sandbox_notes: tuple = ()
+    if not options.scheduler or options.no_sandbox:
+        sandbox_notes = require_sandbox(options.no_sandbox)
+    if options.no_sandbox:
+        print("warning: %s" % sandbox_notes[0], file=stderr, flush=True)
+    file_names = {s.student: s.file_name for s in submissions}
     if os.path.exists(options.out) and not os.path.isdir(options.out):
         raise SubmissionError(
             "--out %s is a file, not a folder; choose another --out" % options.out
@@ -117,8 +90,7 @@ def grade(options, stdout=None, stderr=None):
     with Gradebook(options.out) as book:
         todo = [s for s in submissions if options.force or book.graded_hash(s.student) != s.sha256]
         kept = [s.student for s in submissions if s not in todo]
-        hide = _hidden_folders(submissions, options.out)
-        payloads = {s.student: _payload(s, options, seed, hide) for s in todo}
+        payloads = {s.student: _payload(s, options, seed, sandbox_notes) for s in todo}
         single = len(submissions) == 1
         bar = (
             None
@@ -142,7 +114,7 @@ def grade(options, stdout=None, stderr=None):
                 else:
                     with deferred_signals():
                         book.record(result)
-                        write_feedback(options.out, result)
+                        write_feedback(options.out, result, file_names.get(student))
                     done.append(student)
                     line = "%s: %s / %s" % (student, _n(result["total"]), _n(result["max_total"]))
                 if bar is not None:
@@ -176,6 +148,9 @@ def grade(options, stdout=None, stderr=None):
         _print_one(results[0], options, stdout)
     else:
         _print_class(results, failed, kept, options, stdout)
+        if not options.json:
+            for note in sandbox_notes:
+                print("note: %s" % note, file=stdout)
     if single and failed:
         raise SubmissionError(
             "%s could not be graded: %s" % (submissions[0].student, failed[submissions[0].student])
@@ -191,12 +166,15 @@ def _print_one(result, options, stdout):
     if options.json:
         print(json.dumps(result, indent=2), file=stdout)
         return
-    for row in result["functions"]:
-        print(
-            "%s: %s/%s  %s"
-            % (row["function"], _n(row["points"]), _n(row["max_points"]), row["hint"]),
-            file=stdout,
-        )
+    if result.get("problem"):  # the whole submission: said once, not once per function
+        print("%s: %s" % (result["student"], result["problem"]), file=stdout)
+    else:
+        for row in result["functions"]:
+            print(
+                "%s: %s/%s  %s"
+                % (row["function"], _n(row["points"]), _n(row["max_points"]), row["hint"]),
+                file=stdout,
+            )
     print("total: %s/%s" % (_n(result["total"]), _n(result["max_total"])), file=stdout)
     for note in result.get("notes", []):
         print("note: %s" % note, file=stdout)
@@ -213,7 +191,10 @@ def summary(results, top=5):
         ]
         means[name] = sum(points) / len(points) if points else 0.0
     hints = collections.Counter(
-        row["hint"] for r in results for row in r["functions"] if row["status"] != "passed"
+        r["problem"] if r.get("problem") else row["hint"]
+        for r in results
+        for row in (r["functions"][:1] if r.get("problem") else r["functions"])
+        if row["status"] != "passed"
     )
     totals = [r["total"] for r in results]
     return {

@@ -1,383 +1,784 @@
-"""The supervisor side of the sandbox: start the child (:mod:`nst_course.grading.child`) for
-one submission, feed it, watch it, end it, and return what it observed, as values.
+"""The supervisor side of the sandbox: one warm *zygote* per grading process, inside
+bubblewrap's allow-list world, forking a fresh sandbox per graded function of a submission
+(:mod:`nst_course.grading.box` is the other side). Every clock and limit is kept here.
 
-Isolation, as far as this machine allows (each item that could not be had is said in the
-student's feedback, see :func:`isolation`):
+The world (bubblewrap, run as root, without a user namespace, so that a root-only virtual
+environment or clone can still be bound): read-only binds of ``/usr`` (and the ``/bin``,
+``/lib``... links to it), the interpreter's own prefix, the virtual environment's
+``site-packages`` (an installed ``nst_course`` there is covered by the given code), the
+staged given code (:mod:`nst_course.grading.stage`) at ``/given``, ``/etc/ld.so.cache``; a
+minimal ``/dev``, its own ``/proc``; new IPC, PID, network and UTS namespaces; dies with its
+parent; a new session (no terminal). Nothing else of the machine exists in it: not ``/etc``,
+not ``/root``, not the checkout, not the class's folders, not ``--out``.
 
-- ``unshare --net --pid --fork --kill-child --mount`` (``--map-root-user`` too when the grader
-  is not root): no network at all, a process tree of its own (when its first process ends,
-  every process it forked ends with it; its parent is outside, pid 0, out of reach), a mount
-  table of its own (the class's folders and the output are hidden behind empty mounts);
-  ``setpriv --pdeathsig KILL`` in front, so the child dies with the supervisor;
-- as root: the child drops to uid/gid 65534 (or ``--user``) before the student's code runs,
-  so it cannot read root's files, nor signal the supervisor;
-- limits in the child: CPU seconds, file size, open files, processes; the resident memory of
-  the child's whole process tree is watched from here and the tree killed above the limit
-  (``RLIMIT_AS`` would break TensorFlow, which reserves far more address space than it uses);
-  a wall-clock limit per graded function, also from here.
+Per job (one graded function of one submission), on top of that world:
 
-A child that dies while a function runs (``os._exit``, a signal, the memory or time limit)
-costs that function only: the remaining functions are run in a new child.
+- a box user: a uid/gid of its own from :data:`UIDS`, held with a lock file for the job's
+  whole life (as isolate does with its boxes), so no two sandboxes ever share a uid;
+- a cgroup of its own (cgroup v1 ``memory`` + ``pids``, or v2), created here, limits set,
+  killed and removed afterwards: the kernel counts anonymous, shared (``mmap(MAP_SHARED)``,
+  SysV) and tmpfs memory alike; the pids controller bounds processes and threads;
+- new mount, IPC, network, UTS, PID and cgroup namespaces; fresh size-limited tmpfs on
+  ``/box`` (its scratch folder), ``/tmp``, ``/var/tmp``, ``/dev/shm``: gone with the job;
+- rlimits (CPU seconds, file size, open files, processes, no core files);
+- wall time on this process's clock: ``--timeout`` per function, and the submission's total;
+  the child cannot extend either (it sends nothing but its one result).
+
+Where bubblewrap, namespaces, root or Linux are missing, :func:`require_sandbox` refuses in
+one line (unless ``--no-sandbox``); where cgroups are not usable, :func:`machine` says so in a
+note that reaches every output.
 """
 
-import functools
+import atexit
+import errno
+import fcntl
 import json
 import os
-import pwd
-import selectors
+import random
+import select
 import shutil
+import signal
+import site
+import socket
 import subprocess
 import sys
-import tempfile
+import sysconfig
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from ..errors import NSTError
+from .box import recv_frame, send_frame
 
 GB = 1024**3
 MB = 1024**2
-#: Time allowed for the child to start (TensorFlow's import and the warm-up), beyond --timeout.
-START_SECONDS = 180
-POLL_SECONDS = 0.1
+#: Seconds allowed for a zygote to start (TensorFlow's import, once per grading process).
+START_SECONDS = 240
+#: The box users' uids (and gids): one per running sandbox, as isolate's boxes.
+UIDS = range(61000, 62000)
+#: The most a job may send back (its one result line), in bytes.
+MAX_RESULT = 8 * MB
+INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+    "bubblewrap; Arch: pacman -S bubblewrap) and run grade as root, or pass --no-sandbox to "
+    "run the submissions unconfined"
+)
+UNCONFINED_NOTE = (
+    "UNCONFINED: graded with --no-sandbox: the submission's code ran with the grader's own "
+    "user, files and network, without limits the kernel enforces"
+)
+
+
+class SandboxUnavailable(NSTError):
+    """No sandbox can be made on this machine (and --no-sandbox was not given)."""
 
 
 @dataclass
 class Limits:
-    """The limits of one child: wall seconds per graded function, resident memory of the
-    whole process tree, CPU seconds of the child (a backstop for the wall limit), the largest
-    file it may write, open files, processes of the sandbox user."""
+    """The limits of one submission: wall seconds per graded function (``timeout``) and in all
+    (``submission``, default: ``timeout`` times the number of functions), memory of a job's
+    cgroup (anonymous, shared and tmpfs), the largest file, open files, processes and
+    threads, the size of each private tmpfs (``tmpfs``: /tmp, /var/tmp, /dev/shm) and of the
+    scratch folder."""
 
     timeout: float = 120.0
     memory: float = 4 * GB
     fsize: int = 64 * MB
     nofile: int = 256
     nproc: int = 64
+    tmpfs: int = 64 * MB
+    scratch: int = 256 * MB
+    submission: float = 0.0
 
-    def cpu_seconds(self, functions):
-        return int(2 * self.timeout * max(1, functions) + START_SECONDS)
+    def cpu_seconds(self):
+        return int(2 * self.timeout + 10)
+
+    def total(self, functions):
+        return self.submission or self.timeout * max(1, functions)
+
+    def for_job(self):
+        return {
+            "cpu": self.cpu_seconds(),
+            "fsize": int(self.fsize),
+            "nofile": int(self.nofile),
+            "nproc": int(self.nproc),
+            "tmpfs": int(self.tmpfs),
+            "scratch": int(self.scratch),
+        }
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What this machine gives: bubblewrap's path (None: no sandbox), the cgroup kind
+    ('v1', 'v2' or None) and notes for the outputs."""
+
+    bwrap: str | None
+    cgroups: str | None
+    notes: tuple
+    problem: str | None
+
+
+def _cgroup_kind():
+    if not os.path.isdir("/sys/fs/cgroup"):
+        return None, "no cgroup file system is mounted"
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):  # cgroup v2 only
+        try:
+            with open("/sys/fs/cgroup/cgroup.subtree_control") as handle:
+                enabled = handle.read().split()
+        except OSError as exc:
+            return None, "cgroup v2 is not readable (%s)" % exc.strerror
+        missing = [c for c in ("memory", "pids") if c not in enabled]
+        if missing:
+            return None, "cgroup v2 has no %s controller enabled" % " and ".join(missing)
+        kind, roots = "v2", ["/sys/fs/cgroup"]
+    elif os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") and os.path.isdir(
+        "/sys/fs/cgroup/pids"
+    ):
+        kind, roots = "v1", ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"]
+    else:
+        return None, "no memory and pids cgroup controllers are mounted"
+    probe = "nst-course-probe-%d-%d" % (os.getpid(), random.randrange(1 << 30))
+    made = []
+    try:
+        for root in roots:
+            os.mkdir(os.path.join(root, probe))
+            made.append(os.path.join(root, probe))
+    except OSError as exc:
+        return None, "cgroups are not writable here (%s)" % (exc.strerror or exc)
+    finally:
+        for path in made:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+    return kind, None
+
+
+_MACHINE = None
+_MACHINE_LOCK = threading.Lock()
+
+
+def machine() -> Machine:
+    """The sandbox this machine allows (found once per process)."""
+    global _MACHINE
+    with _MACHINE_LOCK:
+        if _MACHINE is None:
+            _MACHINE = _find_machine()
+        return _MACHINE
+
+
+def _find_machine():
+    if not sys.platform.startswith("linux"):
+        return Machine(None, None, (), "the grader's sandbox needs Linux (bubblewrap)")
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return Machine(None, None, (), "bubblewrap (bwrap) is not installed")
+    if os.geteuid() != 0:
+        return Machine(
+            None,
+            None,
+            (),
+            "the grader's sandbox needs root (a user and a cgroup of its own per submission)",
+        )
+    try:
+        tried = subprocess.run(
+            [bwrap, "--ro-bind", "/", "/", "--unshare-ipc", "--unshare-pid", "--unshare-net"]
+            + ["--unshare-uts", "--die-with-parent", "--", "/bin/true"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Machine(None, None, (), "bubblewrap cannot run here (%s)" % exc)
+    if tried.returncode != 0:
+        reason = " ".join(tried.stderr.decode("utf-8", "replace").split())[:200]
+        return Machine(None, None, (), "bubblewrap cannot make namespaces here (%s)" % reason)
+    kind, why = _cgroup_kind()
+    notes = ()
+    if kind is None:
+        notes = (
+            "no usable cgroups on the grading machine (%s): memory and processes were NOT "
+            "limited by the kernel (only CPU time, file size and open files by rlimits)" % why,
+        )
+    return Machine(bwrap, kind, notes, None)
+
+
+def require_sandbox(no_sandbox: bool = False) -> tuple:
+    """Notes for the outputs; raises :class:`SandboxUnavailable` when no sandbox can be made
+    and ``no_sandbox`` is False."""
+    if no_sandbox:
+        return (UNCONFINED_NOTE,)
+    found = machine()
+    if found.problem:
+        raise SandboxUnavailable(
+            "cannot sandbox the submissions: %s; %s" % (found.problem, INSTALL_HINT)
+        )
+    return found.notes
+
+
+# --------------------------------------------------------------------------- box users
+
+
+def _lock_folder():
+    for base in ("/run", "/var/run", "/tmp"):
+        path = os.path.join(base, "nst-course-boxes")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            continue
+        info = os.lstat(path)
+        if (
+            os.path.isdir(path)
+            and not os.path.islink(path)
+            and info.st_uid == 0
+            and not info.st_mode & 0o077
+        ):
+            return path
+    raise SandboxUnavailable("no private folder for the sandboxes' lock files (/run, /tmp)")
+
+
+class BoxUser:
+    """A uid/gid from :data:`UIDS` held (a lock file, ``flock``) until :meth:`release`."""
+
+    def __init__(self):
+        folder = _lock_folder()
+        start = random.randrange(len(UIDS))
+        for k in range(len(UIDS)):
+            uid = UIDS[(start + k) % len(UIDS)]
+            fd = os.open(
+                os.path.join(folder, "%d.lock" % uid),
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o600,
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid = self.gid = uid
+            self._fd = fd
+            return
+        raise SandboxUnavailable("all %d sandbox users are busy" % len(UIDS))
+
+    def release(self):
+        _kill_user(self.uid)  # nothing of the box's user outlives its job
+        os.close(self._fd)
+
+
+def _kill_user(uid):
+    for _ in range(5):
+        found = False
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                if os.stat("/proc/" + name).st_uid == uid:
+                    os.kill(int(name), signal.SIGKILL)
+                    found = True
+            except OSError:
+                pass
+        if not found:
+            return
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- cgroups
+
+
+class JobCgroup:
+    """A cgroup made for one job (memory and pids limits), killed and removed by
+    :meth:`close`. ``kind`` None: no cgroup (the machine has none)."""
+
+    _counter = 0
+
+    def __init__(self, kind, memory, pids):
+        self.kind = kind
+        self.paths = []
+        if kind is None:
+            return
+        JobCgroup._counter += 1
+        name = "nst-course-%d-%d-%d" % (os.getpid(), threading.get_ident() % 100000, self._counter)
+        roots = (
+            ["/sys/fs/cgroup"] if kind == "v2" else ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"]
+        )
+        try:
+            for root in roots:
+                path = os.path.join(root, name)
+                os.mkdir(path)
+                self.paths.append(path)
+            if kind == "v2":
+                self._write("memory.max", memory)
+                self._write("memory.swap.max", 0, required=False)
+                self._write("pids.max", pids)
+            else:
+                self._write("memory.limit_in_bytes", memory, root=0)
+                self._write("memory.memsw.limit_in_bytes", memory, root=0, required=False)
+                self._write("pids.max", pids, root=1)
+        except OSError:
+            self.close()
+            raise
+
+    def _write(self, name, value, root=0, required=True):
+        try:
+            with open(os.path.join(self.paths[root], name), "w") as handle:
+                handle.write(str(int(value)))
+        except OSError:
+            if required:
+                raise
+
+    def procs_fds(self):
+        """Write-only descriptors of each ``cgroup.procs``: the job writes "0" to join."""
+        return [os.open(os.path.join(p, "cgroup.procs"), os.O_WRONLY) for p in self.paths]
+
+    def pids(self):
+        found = set()
+        for path in self.paths:
+            try:
+                with open(os.path.join(path, "cgroup.procs")) as handle:
+                    found.update(int(line) for line in handle if line.strip())
+            except OSError:
+                pass
+        return found
+
+    def out_of_memory(self):
+        """True if the kernel's OOM killer acted in this group."""
+        if not self.paths:
+            return False
+        name = "memory.events" if self.kind == "v2" else "memory.oom_control"
+        try:
+            with open(os.path.join(self.paths[0], name)) as handle:
+                for line in handle:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill" and int(value) > 0:
+                        return True
+        except (OSError, ValueError):
+            pass
+        return False
+
+    def kill(self):
+        if self.kind == "v2" and self.paths:
+            try:
+                with open(os.path.join(self.paths[0], "cgroup.kill"), "w") as handle:
+                    handle.write("1")
+            except OSError:
+                pass
+        for _ in range(200):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.01)
+
+    def close(self):
+        self.kill()
+        for path in self.paths:
+            for _ in range(100):
+                try:
+                    os.rmdir(path)
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EBUSY:
+                        break
+                    time.sleep(0.02)
+        self.paths = []
+
+
+# --------------------------------------------------------------------------- the zygote
+
+
+def _python():
+    return os.path.realpath(sys.executable)
+
+
+def _site_packages():
+    found = []
+    # and the package folders .pth lines added (an environment extended by another's)
+    added = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    for path in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] + added:
+        path = os.path.realpath(path)
+        if os.path.isdir(path) and path not in found:
+            found.append(path)
+    return found
+
+
+def _bind_roots():
+    """The read-only binds of the sandbox's world: (source, destination) pairs."""
+    binds = [("/usr", "/usr")]
+    for folder in (sys.base_prefix, os.path.dirname(os.path.dirname(_python()))):
+        folder = os.path.realpath(folder)
+        if not folder.startswith("/usr/") and (folder, folder) not in binds:
+            binds.append((folder, folder))
+    for path in _site_packages():
+        if not any(path == d or path.startswith(d + "/") for _, d in binds):
+            binds.append((path, path))
+    return binds
+
+
+def _covered(binds):
+    """Folders inside the bound roots that hold the package's solution: an installed or
+    checked-out ``nst_course`` (covered with the given code) and the checkout's notebooks
+    (covered with an empty folder). Usually none: the checkout is not under a bound root."""
+    import sysconfig as config
+
+    import nst_course
+
+    package = os.path.dirname(os.path.realpath(nst_course.__file__))
+    candidates = {package, os.path.join(os.path.dirname(package), "notebooks")}
+    base = {"base": sys.base_prefix, "platbase": sys.base_prefix}
+    folders = list(sys.path) + _site_packages() + [config.get_paths(vars=base)["purelib"]]
+    for folder in folders:
+        candidates.add(os.path.join(os.path.realpath(folder or "."), "nst_course"))
+    covered = []
+    for path in sorted(candidates):
+        inside = any(path.startswith(d.rstrip("/") + "/") for _, d in binds)
+        if inside and os.path.isdir(path):
+            covered.append(path)
+    return covered
+
+
+def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
+    """The bubblewrap command that starts a zygote (an allow-list world, see the module)."""
+    command = [bwrap]
+    for link in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(link):
+            command += ["--symlink", os.readlink(link), link]
+        elif os.path.isdir(link):
+            command += ["--ro-bind", link, link]
+    binds = _bind_roots()
+    # bubblewrap makes the folders above a bind readable by root only: make them passable
+    parents = set()
+    for _, destination in binds:
+        folder = os.path.dirname(destination)
+        while folder not in ("/", "") and not any(folder == d for _, d in binds):
+            parents.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(parents, key=lambda f: f.count("/")):
+        command += ["--perms", "0755", "--dir", folder]
+    for source, destination in binds:
+        command += ["--ro-bind", source, destination]
+    python_path = ["/given"] + _site_packages()
+    for path in _covered(binds):  # the package (and its notebooks) where a bind would show it
+        if path.endswith("/nst_course"):
+            command += ["--ro-bind", os.path.join(stage_dir, "nst_course"), path]
+        else:
+            command += ["--tmpfs", path, "--remount-ro", path]
+    command += ["--ro-bind", stage_dir, "/given"]
+    for path in ("/etc/ld.so.cache", "/etc/localtime"):
+        command += ["--ro-bind-try", path, path]
+    command += ["--dev", "/dev", "--proc", "/proc"]
+    command += ["--size", str(64 * MB), "--tmpfs", "/tmp", "--dir", "/var/tmp", "--dir", "/box"]
+    command += ["--remount-ro", "/"]
+    command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    command += ["--die-with-parent", "--new-session", "--clearenv", "--chdir", "/"]
+    environment = {
+        "PYTHONPATH": ":".join(python_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONHASHSEED": "0",
+        "HOME": "/tmp",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+    }
+    for name in ("TF_ENABLE_ONEDNN_OPTS",):
+        if name in os.environ:
+            environment[name] = os.environ[name]
+    for name, value in environment.items():
+        command += ["--setenv", name, value]
+    return command + ["--", _python(), "-S", "-m", "nst_course.grading.box", str(control_fd), "1"]
+
+
+def _unconfined_command(stage_dir, control_fd):
+    return [_python(), "-S", "-m", "nst_course.grading.box", str(control_fd), "0"]
 
 
 @dataclass
-class Isolation:
-    """What this machine allows: the command prefix and the user to drop to."""
+class Outcome:
+    """What one job left: the bytes it sent, how it ended, and which limit stopped it."""
 
-    prefix: tuple
-    user: tuple  # (uid, gid) or None
-    notes: tuple  # lines for the feedback: protections that could not be had
-    own_mounts: bool
+    data: bytes
+    status: int | None  # the job's exit status (128 + signal when killed), None if unknown
+    limit: str | None  # None, "timeout", "memory", "result"
 
 
-def _works(command):
-    try:
-        return (
-            subprocess.run(
-                command + ["true"],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=30,
-            ).returncode
-            == 0
+class Zygote:
+    """One warm sandbox parent (see the module); :meth:`run` runs one job in it."""
+
+    def __init__(self, confined=True):
+        from .stage import shared_stage, stage
+
+        self.confined = confined
+        self.machine = machine() if confined else None
+        if confined:  # one tree per version of the package, in the root-only box folder
+            self.stage_dir, self.own_stage = shared_stage(_lock_folder()), False
+        else:
+            self.stage_dir, self.own_stage = stage(), True
+        self.process = None
+        self.sock = None
+        self.jobs = 0
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.confined:
+            command = bwrap_command(self.machine.bwrap, self.stage_dir, theirs.fileno())
+            env = {"PATH": "/usr/bin:/bin"}
+        else:
+            command = _unconfined_command(self.stage_dir, theirs.fileno())
+            python_path = ":".join([self.stage_dir] + _site_packages())
+            env = dict(os.environ, PYTHONPATH=python_path, TF_CPP_MIN_LOG_LEVEL="3")
+            env.update(MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+        import tempfile
+
+        log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            cwd="/",
         )
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def user_ids(name=None):
-    """(uid, gid) of ``name`` (a user name or a number), default 65534 ("nobody")."""
-    if name is None:
-        return 65534, 65534
-    try:
-        entry = pwd.getpwnam(name) if not str(name).isdigit() else pwd.getpwuid(int(name))
-        return entry.pw_uid, entry.pw_gid
-    except KeyError:
-        if str(name).isdigit():
-            return int(name), int(name)
-        from .extract import SubmissionError
-
-        raise SubmissionError(
-            "unknown user %r for --user; give a user name or a uid" % name
-        ) from None
-
-
-@functools.cache
-def isolation(user=None):
-    """The isolation this machine gives (tried once per process)."""
-    notes = []
-    root = os.geteuid() == 0
-    unshare = shutil.which("unshare")
-    prefix = []
-    own_mounts = False
-    if unshare:
-        command = [unshare, "--net", "--pid", "--fork", "--kill-child", "--mount"]
-        if not root:
-            command.insert(1, "--map-root-user")
-        if _works(command):
-            prefix, own_mounts = command, True
-        elif _works([unshare, "--net"] if root else [unshare, "--map-root-user", "--net"]):
-            prefix = [unshare, "--net"] if root else [unshare, "--map-root-user", "--net"]
-            notes.append(
-                "no private process tree or mount table (unshare --pid --mount refused): "
-                "processes the submission forks may outlive it; the class's folders are "
-                "not hidden"
+        theirs.close()
+        self.sock = ours
+        ready, _, _ = select.select([ours], [], [], START_SECONDS)
+        message = None
+        if ready:
+            try:
+                message, _ = recv_frame(ours)
+            except (OSError, ValueError):
+                message = None
+        if not message or not message.get("ready"):
+            log.seek(0)
+            error = log.read()[-2000:]
+            log.close()
+            self.stop()
+            raise SandboxUnavailable(
+                "the grader's sandbox did not start: %s"
+                % (" ".join(error.decode("utf-8", "replace").split())[-300:] or "no reason given")
             )
-    if not prefix:
-        notes.append(
-            "no network namespace could be made (unshare not available or not allowed): "
-            "the submission ran with this machine's network"
-        )
-    setpriv = shutil.which("setpriv")
-    if setpriv and _works([setpriv, "--pdeathsig", "KILL"]):
-        prefix = [setpriv, "--pdeathsig", "KILL"] + prefix
-    ids = user_ids(user) if root else None
-    if not root:
-        notes.append(
-            "the grader is not root: the submission ran as the grader's own user (it "
-            "could read what that user can read and signal that user's processes)"
-        )
-    return Isolation(tuple(prefix), ids, tuple(notes), own_mounts)
+        log.close()
 
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
 
-def _child_environment(threads=1):
-    """A small, known environment for the child (nothing of the teacher's but the basics)."""
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    keep = ("PATH", "LANG", "LC_ALL", "TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS")
-    env = {name: os.environ[name] for name in keep if name in os.environ}
-    python_path = [package_parent] + [
-        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
-    ]
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join(python_path),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "TF_NUM_INTRAOP_THREADS": str(threads),
-            "TF_NUM_INTEROP_THREADS": "1",
-            "OMP_NUM_THREADS": str(threads),
-            "OPENBLAS_NUM_THREADS": str(threads),
-            "MKL_NUM_THREADS": str(threads),
-            "MALLOC_ARENA_MAX": "2",
-            "MPLBACKEND": "Agg",
-            "XDG_CACHE_HOME": "/nonexistent",
+    def stop(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process = None
+
+    def close(self):
+        self.stop()
+        from .stage import remove_stage
+
+        if self.own_stage:
+            remove_stage(self.stage_dir)
+
+    def _job_global_pid(self, ns_pid):
+        """The global pid of the job's first process (``ns_pid`` in the zygote's namespace)."""
+        import psutil
+
+        try:
+            processes = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            return None
+        for process in processes:
+            try:
+                with open("/proc/%d/status" % process.pid) as handle:
+                    for line in handle:
+                        if line.startswith("NSpid:"):
+                            ids = line.split()[1:]
+                            if len(ids) >= 2 and int(ids[1]) == ns_pid:
+                                return process.pid
+            except (OSError, ValueError):
+                pass
+        return None
+
+    def _kill_job(self, ns_pid, cgroup):
+        cgroup.kill()
+        if not self.confined:
+            if ns_pid:
+                _kill_tree(ns_pid)
+            return
+        pid = self._job_global_pid(ns_pid) if ns_pid else None
+        if pid:
+            _kill_tree(pid)
+
+    def run(self, request: dict, limits: Limits, deadline: float) -> Outcome:
+        """Run one job (``request``: what :func:`nst_course.grading.box.run_function` reads)
+        until it ends or ``deadline`` (this process's monotonic clock). Returns an
+        :class:`Outcome`."""
+        if not self.alive():
+            self.start()
+        self.jobs += 1
+        user = BoxUser() if self.confined else None
+        kind = self.machine.cgroups if self.confined else None
+        cgroup = JobCgroup(kind, limits.memory, limits.nproc)
+        memfd = os.memfd_create("request", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        data = json.dumps(request).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(memfd, view) :]
+        fcntl.fcntl(
+            memfd,
+            fcntl.F_ADD_SEALS,
+            fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL,
+        )
+        read_fd, write_fd = os.pipe()
+        procs = cgroup.procs_fds()
+        header = {
+            "job": self.jobs,
+            "uid": user.uid if user else os.getuid(),
+            "gid": user.gid if user else os.getgid(),
+            "limits": limits.for_job(),
         }
-    )
-    return env
+        received, status, limit, ns_pid = [], None, None, None
+        size = 0
+        try:
+            send_frame(self.sock, header, [memfd, write_fd] + procs)
+        except OSError:
+            self.stop()
+            status = None
+        finally:
+            for fd in [memfd, write_fd] + procs:
+                os.close(fd)
+        try:
+            while self.sock is not None and status is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    limit = "timeout"
+                    break
+                ready, _, _ = select.select([self.sock, read_fd], [], [], min(left, 1.0))
+                if read_fd in ready:
+                    chunk = os.read(read_fd, 1 << 16)
+                    size += len(chunk)
+                    if size > MAX_RESULT:
+                        limit = "result"
+                        break
+                    if chunk:
+                        received.append(chunk)
+                if self.sock in ready:
+                    try:
+                        message, _ = recv_frame(self.sock)
+                    except (OSError, ValueError):
+                        message = None
+                    if message is None:  # the zygote died
+                        self.stop()
+                        break
+                    if "pid" in message:
+                        ns_pid = message["pid"]
+                    if "status" in message:
+                        status = message["status"]
+            if status is None and self.sock is not None:
+                self._kill_job(ns_pid, cgroup)
+                status = self._wait_status()
+            if limit is None and cgroup.out_of_memory():
+                limit = "memory"
+            self._drain(read_fd, received, size)
+        finally:
+            os.close(read_fd)
+            cgroup.close()
+            if user is not None:
+                user.release()
+        if status is not None and os.WIFEXITED(status):
+            status = os.WEXITSTATUS(status)
+        elif status is not None and os.WIFSIGNALED(status):
+            status = 128 + os.WTERMSIG(status)
+        return Outcome(b"".join(received), status, limit)
+
+    def _wait_status(self):
+        """After a kill: the zygote's report of the job's end (or None, and a new zygote)."""
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.sock], [], [], 1.0)
+            if ready:
+                try:
+                    message, _ = recv_frame(self.sock)
+                except (OSError, ValueError):
+                    message = None
+                if message is None:
+                    break
+                if "status" in message:
+                    return message["status"]
+        self.stop()
+        return None
+
+    @staticmethod
+    def _drain(read_fd, received, size):
+        os.set_blocking(read_fd, False)
+        end = time.monotonic() + 2
+        while size <= MAX_RESULT and time.monotonic() < end:
+            try:
+                chunk = os.read(read_fd, 1 << 16)
+            except BlockingIOError:
+                time.sleep(0.01)
+                continue
+            if not chunk:
+                return
+            size += len(chunk)
+            received.append(chunk)
 
 
-def _private_memory(pid):
-    """Bytes of anonymous memory (heap, arrays: what a submission allocates) of one process,
-    shared pages split among their sharers (``Pss_Anon`` of ``/proc/PID/smaps_rollup``; its
-    ``Pss`` on kernels without it). Shared library pages are not counted: their share would
-    vary with how many other processes on the machine map the same TensorFlow."""
-    try:
-        with open("/proc/%d/smaps_rollup" % pid, "rb") as handle:
-            text = handle.read().decode("ascii", "replace")
-    except OSError:
-        return 0
-    fields = {}
-    for line in text.splitlines()[1:]:
-        name, _, value = line.partition(":")
-        parts = value.split()
-        if parts and parts[0].isdigit():
-            fields[name.strip()] = int(parts[0]) * 1024
-    return fields.get("Pss_Anon", fields.get("Pss", 0))
-
-
-def _tree_memory(pid):
-    """Memory of ``pid`` and all its descendants, in bytes (0 once gone): the sum of their
-    :func:`_private_memory` (a page shared by forked processes is counted once in all)."""
+def _kill_tree(pid):
     import psutil
 
     try:
         root = psutil.Process(pid)
-        processes = [root] + root.children(recursive=True)
+        tree = root.children(recursive=True) + [root]
     except psutil.Error:
-        return 0
-    return sum(_private_memory(process.pid) for process in processes)
-
-
-def _kill(process):
-    """End the child's whole session (setpriv/unshare and, through them, the child's tree)."""
-    import signal
-
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.kill()
-    except OSError:
-        pass
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _describe_limit(limits, kind):
-    if kind == "memory":
-        return "used more than the memory limit of %s GB: stopped" % _number(limits.memory / GB)
-    if kind == "timeout":
-        return "ran longer than the time limit of %s s: stopped" % _number(limits.timeout)
-    if kind == "cpu":
-        return "used more CPU time than the limit: stopped"
-    if kind == "start":
-        return "the grader's sandbox did not start in time"
-    return kind
-
-
-def _number(value):
-    return "%g" % value
-
-
-def _prepare_scratch(base, files, user):
-    """A private folder for one child: ``private`` (root only: the warm-up) and ``scratch``
-    (the student's: only its own submission files)."""
-    private = tempfile.mkdtemp(prefix="child-", dir=base)
-    scratch = os.path.join(private, "scratch")
-    os.mkdir(scratch, 0o700)
-    os.chmod(private, 0o711)  # the student's user may pass through, not list
-    for name, data in files:
-        path = os.path.join(scratch, os.path.basename(name))
-        with open(path, "wb") as handle:
-            handle.write(data)
-        if user is not None:
-            os.chown(path, *user)
-    if user is not None:
-        os.chown(scratch, *user)
-    return private, scratch
-
-
-def run_child(request, files, limits, order, hide=(), user=None, base=None):
-    """Run one child on ``order`` (graded names) of ``request`` (imports, helpers, functions,
-    probes). Returns ``(messages, stopped)``: ``messages`` maps a name to the child's message
-    about it (observations / ours / error); ``stopped`` is None when the child finished, else
-    ``(name, reason)``: the function that was running when it was stopped or died."""
-    iso = isolation(user)
-    own_base = base is None
-    base = base or tempfile.mkdtemp(prefix="nst-grade-")
-    os.chmod(base, 0o711)
-    private, scratch = _prepare_scratch(base, files, iso.user)
-    log = tempfile.TemporaryFile(dir=private)
-    read_fd, write_fd = os.pipe()
-    payload = dict(
-        request,
-        order=list(order),
-        results_fd=write_fd,
-        scratch=scratch,
-        private=private,
-        user=iso.user,
-        own_mounts=iso.own_mounts,
-        hide=[p for p in hide if os.path.isdir(p)] if iso.own_mounts else [],
-        limits=dict(asdict(limits), cpu=limits.cpu_seconds(len(order))),
-    )
-    command = list(iso.prefix) + [sys.executable, "-m", "nst_course.grading.child"]
-    messages, stopped, running = {}, None, "(start)"
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=log,
-            pass_fds=(write_fd,),
-            env=_child_environment(),
-            start_new_session=True,
-            cwd=private,
-        )
-    except OSError as exc:
-        os.close(read_fd)
-        os.close(write_fd)
-        shutil.rmtree(private, ignore_errors=True)
-        raise RuntimeError("cannot start the grader's sandbox: %s" % exc) from None
-    os.close(write_fd)
-    try:
+        return
+    for process in tree:
         try:
-            process.stdin.write(json.dumps(payload).encode("utf-8"))
-            process.stdin.close()
-        except OSError:
+            process.kill()
+        except psutil.Error:
             pass
-        stopped, running = _watch(process, read_fd, limits, messages)
-    finally:
-        if process.poll() is None:
-            _kill(process)
-        else:  # what it forked into its session, where no process tree of its own ends them
-            try:
-                os.killpg(process.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
-        os.close(read_fd)
-        if stopped is None and running is not None:
-            stopped = (running, _death(process, log))
-        log.close()
-        shutil.rmtree(private, ignore_errors=True)
-        if own_base:
-            shutil.rmtree(base, ignore_errors=True)
-    return messages, stopped
 
 
-def _death(process, log):
-    """Why the child ended early, in one line."""
-    code = process.returncode
-    try:
-        log.seek(0)
-        tail = log.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
-    except (OSError, ValueError):
-        tail = []
-    last = tail[-1] if tail else ""
-    if code is not None and code < 0:
-        return "the grading process was killed by signal %d" % -code
-    if code not in (None, 0, 1) or not last or "sigprocmask" in last:
-        return "the grading process ended (exit status %s) before the function returned" % code
-    return "the grading process failed: %s" % last[:300]
+_LOCAL = threading.local()
+_ALL: list = []
 
 
-def _watch(process, read_fd, limits, messages):
-    """Read the child's lines until it is done, stopping it at a limit.
-    Returns ``(stopped, running)``."""
-    selector = selectors.DefaultSelector()
-    selector.register(read_fd, selectors.EVENT_READ)
-    buffer = b""
-    running = "(start)"
-    started = time.monotonic()
-    allowed = START_SECONDS + limits.timeout
-    try:
-        while True:
-            for _ in selector.select(POLL_SECONDS):
-                chunk = os.read(read_fd, 65536)
-                if not chunk:
-                    return None, (None if running is None else running)
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    try:
-                        message = json.loads(line.decode("utf-8", "replace"))
-                    except ValueError:
-                        continue
-                    if not isinstance(message, dict):
-                        continue
-                    event = message.get("event")
-                    if event == "ready":
-                        messages["(notes)"] = message.get("notes") or []
-                    elif event == "start":
-                        running = str(message.get("function"))
-                        started, allowed = time.monotonic(), limits.timeout
-                    elif event == "cpu":
-                        return (running, _describe_limit(limits, "cpu")), running
-                    elif event == "done":
-                        return None, None
-                    elif event == "setup-exit":
-                        return (running, str(message.get("reason"))[:300]), running
-                    elif (
-                        isinstance(message.get("function"), str)
-                        and message["function"] not in messages
-                    ):
-                        messages[message["function"]] = message
-                        running = None
-            if time.monotonic() - started > allowed:
-                kind = "start" if running == "(start)" else "timeout"
-                return (running, _describe_limit(limits, kind)), running
-            if _tree_memory(process.pid) > limits.memory:
-                return (running, _describe_limit(limits, "memory")), running
-            if process.poll() is not None and not selector.select(0):
-                return None, running
-    finally:
-        selector.close()
+def zygote(confined: bool = True) -> "Zygote":
+    """This thread's zygote (one per grading thread: a Dask worker has one)."""
+    key = "confined" if confined else "unconfined"
+    found = getattr(_LOCAL, key, None)
+    if found is None:
+        found = Zygote(confined)
+        setattr(_LOCAL, key, found)
+        _ALL.append(found)
+    return found
+
+
+@atexit.register
+def _close_all():
+    for found in _ALL:
+        try:
+            found.close()
+        except Exception:  # noqa: BLE001 - leaving the process anyway
+            pass
