@@ -6,6 +6,7 @@ it imports nothing of the package, so any subpackage's command line may use it.
 """
 
 import argparse
+from typing import Any
 
 
 def _int(text: str, minimum: int) -> int:
@@ -91,7 +92,13 @@ class CommaOrSpaceList(argparse.Action):
     convention of every command) or, where that was accepted before, as several values
     (``--style a.jpg b.jpg``); repeated options add up."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         items = list(getattr(namespace, self.dest, None) or [])
         for value in values if isinstance(values, list) else [values]:
             try:

@@ -7,6 +7,7 @@
     nst-course figure layers|tradeoff   the paper's Figures 1 and 3                nst_course.demos
     nst-course grade SUBMISSION...      grade a class, each submission sandboxed   nst_course.grading
     nst-course port NOTEBOOK            run a learner's old TF1 course notebook    nst_course.port
+    nst-course notebooks DIR            the notebooks and their pictures, for Jupyter nst_course.notebook
 
 This module only parses and dispatches: each command's work is one function of its subpackage.
 
@@ -25,6 +26,7 @@ from .batch import cli as batch_cli
 from .demos import cli as demos_cli
 from .errors import describe, exit_status
 from .grading import cli as grading_cli
+from .notebook import cli as notebook_cli
 from .port import cli as port_cli
 from .run import cli as run_cli
 from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
@@ -51,7 +53,15 @@ def build_parser():
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for command in (run_cli, weights_cli, batch_cli, demos_cli, grading_cli, port_cli):
+    for command in (
+        run_cli,
+        weights_cli,
+        batch_cli,
+        demos_cli,
+        grading_cli,
+        port_cli,
+        notebook_cli,
+    ):
         command.add_parser(sub, _Formatter, _Parser)  # each subcommand's own parser
     group_commands(parser)
     return parser
