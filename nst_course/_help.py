@@ -29,10 +29,10 @@ AUDIENCES = (
 )
 
 
-def plain(text: str | None) -> str | None:
+def plain(text: str | None) -> str:
     """``text`` without reStructuredText markup: ``x`` and :role:`x` become x."""
     if not text:
-        return text
+        return ""
     return _LITERAL.sub(r"\1", _ROLE.sub(r"\1", text))
 
 
@@ -84,7 +84,7 @@ def group_commands(parser: argparse.ArgumentParser) -> None:
     instead of argparse's one flat list; a command not in the table goes last, under "more"."""
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {choice.dest: plain(choice.help or "") for choice in action._choices_actions}
-    action.grouped = True  # the grouped list below replaces argparse's flat one (Formatter)
+    setattr(action, "grouped", True)  # noqa: B010 - the grouped list below replaces argparse's flat one (Formatter)
     action.help = "one of the commands below; `nst-course COMMAND --help` shows its options"
     names = [name for _, group in AUDIENCES for name in group]
     groups = list(AUDIENCES) + [("more", tuple(n for n in helps if n not in names))]

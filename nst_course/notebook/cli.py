@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 
@@ -42,7 +43,7 @@ def write_notebooks(directory: str, force: bool = False) -> list[tuple[str, str]
             done.append((target, "kept"))
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        atomic_write(target, lambda tmp, source=source: shutil.copyfile(source, tmp))
+        atomic_write(target, functools.partial(shutil.copyfile, source))  # source -> tmp
         done.append((target, "written"))
     return done
 
