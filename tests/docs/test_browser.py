@@ -40,6 +40,7 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -179,9 +180,15 @@ def _cell(driver, text, timeout=60):
 
 
 def _select(driver, cell):
-    """Select ``cell`` in command mode, as a click on its prompt does."""
+    """Select ``cell`` as a click into its code does (JupyterLab's edit mode on that cell)."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
-    cell.find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()
+    editor = cell.find_element(By.CSS_SELECTOR, ".jp-InputArea-editor")
+    ActionChains(driver).move_to_element(editor).click().perform()
+
+
+def _keys(driver, modifier, key):
+    """Press ``modifier``+``key`` where the page has its focus, as a user's keyboard does."""
+    ActionChains(driver).key_down(modifier).send_keys(key).key_up(modifier).perform()
 
 
 def _menu(driver, menu, item):
@@ -202,7 +209,7 @@ def test_the_student_runs_the_first_check_and_reads_one_hint(lab, browser, tmp_p
     _select(browser, check)
     _menu(browser, "Run", "Run All Above Selected Cell")
     _select(browser, check)
-    browser.switch_to.active_element.send_keys(Keys.SHIFT, Keys.ENTER)
+    _keys(browser, Keys.SHIFT, Keys.ENTER)
     wait = WebDriverWait(browser, 240)
     wait.until(lambda d: check.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output"))
     shown = check.find_element(By.CSS_SELECTOR, ".jp-OutputArea").text
@@ -223,7 +230,7 @@ def test_the_lecturer_moves_an_explorer_slider_and_sees_a_new_run(lab, browser, 
     for text in ("notebook = setup(", "explorer = explore("):
         cell = _cell(browser, text)
         _select(browser, cell)
-        browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)
+        _keys(browser, Keys.CONTROL, Keys.ENTER)
     wait = WebDriverWait(browser, 300)
     current = "//div[contains(@class,'widget-html')][contains(., 'current: alpha')]"
     wait.until(EC.presence_of_element_located((By.XPATH, current)))

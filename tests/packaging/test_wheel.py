@@ -26,7 +26,17 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def _clean_environment():
+    """This environment without the variables that would put other code on a Python path."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NST_", "PYTHON", "VIRTUAL_ENV"))
+    }
+
+
 def _run(args, cwd, env=None, timeout=300):
+    env = _clean_environment() if env is None else env
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, "%s\n%s\n%s" % (args, done.stdout[-3000:], done.stderr[-3000:])
     return done
@@ -80,11 +90,7 @@ def fresh(tmp_path_factory, wheel):
         ],
         cwd=str(venv),
     )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("NST_", "PYTHON", "VIRTUAL_ENV"))
-    }
+    env = _clean_environment()
     home = tmp_path_factory.mktemp("home")  # no weights in a user cache: the untrained network
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / "cache"))
     env["PATH"] = str(venv / "bin") + os.pathsep + env.get("PATH", "")
