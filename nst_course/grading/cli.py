@@ -49,7 +49,14 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         metavar="SUBMISSION",
         help="notebook (.ipynb), Python file (.py) or folder of submissions",
     )
-    p.add_argument("--out", default="grades", metavar="DIR", help="output folder")
+    p.add_argument(
+        "--output-dir",
+        "--out",
+        dest="out",
+        default="grades",
+        metavar="DIR",
+        help="output folder (--out, its older name, works too)",
+    )
     p.add_argument(
         "--timeout",
         type=_seconds,

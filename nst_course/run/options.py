@@ -57,7 +57,7 @@ def _preset_help() -> str:
     return (
         "a measured recipe; options left at their default take its values. "
         + recipes
-        + " (see the README, 'Time to a good picture')"
+        + " (docs: Stylising photos, 'Time to a good picture')"
     )
 
 
@@ -74,7 +74,7 @@ class RunOptions:
         factory=lambda: ["images/monet.jpg"],
         parse=_values.comma_list,
         metavar="IMAGE[,IMAGE...]",
-        help="style image(s), comma-separated, converted and resized like --content "
+        help="style image(s), comma-separated (a.jpg,b.jpg), converted and resized like --content "
         "(default: images/monet.jpg)",
     )
     output_dir: str = option(
@@ -164,9 +164,10 @@ class RunOptions:
     style_layers: list[tuple[str, float]] = option(
         factory=lambda: list(STYLE_LAYERS),
         parse=_values.layer_weights,
-        metavar="NAME:W[,NAME:W...]",
+        metavar="NAME[:W][,NAME[:W]...]",
         group=BEYOND,
-        help="style layers and their coefficients (default: %s)" % _style_layers_text(),
+        help="style layers, comma-separated, each with its coefficient (NAME:W) or all "
+        "equal (names alone) (default: %s)" % _style_layers_text(),
     )
     style_scale: float = option(
         1.0,
@@ -197,7 +198,7 @@ class RunOptions:
         False,
         group=BEYOND,
         help="hold the VGG weights in variables even with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 "
-        "(by default they are: see the README's speed and memory section)",
+        "(by default they are: docs, Performance, 'Speed and memory')",
     )
     # Coarse-to-fine (nst_course.run.schedule): fractions of the output size, coarse to fine
     # ([1.0]: the course's single scale), iterations per scale (None: --iterations split
