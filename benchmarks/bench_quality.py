@@ -30,7 +30,11 @@ The demo pair (images/tubingen.jpg, images/monet.jpg) at --size, one seed, one w
     L-BFGS at one scale; ``--preset fast``) and of an idle ``import tensorflow``, sampled as
     bench_speed.py --cli does (``run_cli``): what a run adds over TensorFlow alone.
 
-Results go to benchmarks/results/quality.json (one entry per size and weights) and a table.
+Results go to benchmarks/results/quality.json (one entry per size and weights) and a table;
+``--json results/quality-DATE.json`` writes a dated file, its pictures beside it
+(``quality-DATE_<size>_<candidate>.jpg``), with the ``uptime`` load averages at the start and
+end. Candidates include the preset before issue 25 (``fast-scipy``) and the colour-matched start
+(``fast-colors``); docs/performance/time-to-picture.md has the results.
 """
 
 import argparse
@@ -60,6 +64,28 @@ REFERENCE = {"name": "course", "options": {}}
 #: the cost after each of its iterations. "fast" is nst_course.run.presets.PRESETS["fast"].
 CANDIDATES = [
     {"name": "fast", "preset": "fast"},
+    # the preset before issue 25: SciPy's L-BFGS-B, a fresh line search at each scale
+    {
+        "name": "fast-scipy",
+        "options": {
+            "optimizer": "lbfgs",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [30, 10],
+        },
+    },
+    # the preset's optimiser with the colour-matched start (nst_course.run.start)
+    {"name": "fast-colors", "preset": "fast", "options": {"init": "content-colors"}},
+    # the preset's optimiser on the old preset's scales (the first race of issue 25's preset)
+    {
+        "name": "carry-0.5",
+        "options": {
+            "optimizer": "lbfgs-carry",
+            "init": "content",
+            "scales": [0.5, 1.0],
+            "scale_iterations": [20, 6],
+        },
+    },
     {"name": "lbfgs", "options": {"optimizer": "lbfgs", "iterations": 40}},
     {
         "name": "lbfgs-content",
@@ -159,11 +185,12 @@ def units(opts, weights, keep_images):
     ``keep_images``: {iteration: image} of the last scale, filled in (untimed)."""
     import nst_course.run.graph as job
     from nst_course._tf import tf1
+    from nst_course.run.lbfgs import LBFGS
     from nst_course.run.schedule import plan, upsample
     from nst_course.run.stage import stage_options
 
     stages = plan(opts)
-    image = None
+    image = carried = None
     for stage in stages:
         last = stage is stages[-1]
         t = time.perf_counter()
@@ -183,8 +210,8 @@ def units(opts, weights, keep_images):
                 )
                 sess.run(graph.model["input"].assign(start))
                 stepper = None
-                if opts.optimizer == "lbfgs":
-                    stepper = graph.train_step.stepper(sess, stage.iterations)
+                if isinstance(graph.train_step, LBFGS):  # lbfgs-carry: the scale before's scaling
+                    stepper = graph.train_step.stepper(sess, stage.iterations, carry=carried)
                 seconds = time.perf_counter() - t
                 cost = float(sess.run(graph.J)) if last else None
                 yield {
@@ -208,8 +235,11 @@ def units(opts, weights, keep_images):
                         cost = float(sess.run(graph.J))
                         keep_images[i] = sess.run(graph.model["input"])
                     yield {"seconds": seconds, "stage": stage.index, "iteration": i, "cost": cost}
+                    if stepper is not None and stepper.stopped:  # --stop-below (as the driver)
+                        break
                 if stepper is not None:
                     stepper.close()
+                    carried = stepper.state()
                 image = sess.run(graph.model["input"])
 
 
@@ -338,9 +368,12 @@ def report_repetition(recipe):
     )
 
 
-def race(height, width, seed, weights, candidates, repeats):
+def race(height, width, seed, weights, candidates, repeats, prefix=None):
     """The interleaved run: the reference's units one per round, each candidate repetition
-    started at evenly spaced rounds and then one unit per round. Returns the result dict."""
+    started at evenly spaced rounds and then one unit per round. Returns the result dict.
+    ``prefix``: where the pictures go, ``<prefix>_<size>_<candidate>.jpg`` (default
+    results/quality)."""
+    prefix = prefix or os.path.join(HERE, "results", "quality")
     reference = Recipe(REFERENCE, height, width, seed, weights)
     racers = [Recipe(c, height, width, seed, weights) for c in candidates]
     total_units = 1 + 200
@@ -444,9 +477,7 @@ def race(height, width, seed, weights, candidates, repeats):
             it = rep0["iteration"] if rep0["iteration"] is not None else r.runs[0][-1]["iteration"]
             r.ask("save %d %s" % (it, tmp_cand))
             name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in r.name)
-            row["picture"] = side_by_side(
-                tmp_ref, tmp_cand, os.path.join(HERE, "results", "quality_%s_%s.jpg" % (tag, name))
-            )
+            row["picture"] = side_by_side(tmp_ref, tmp_cand, "%s_%s_%s.jpg" % (prefix, tag, name))
             row["picture_iteration"] = it
             os.unlink(tmp_cand)
         os.unlink(tmp_ref)
@@ -522,6 +553,14 @@ def memory_report(height, width, weights):
     return rows
 
 
+def _uptime():
+    """``uptime``'s line (the load averages the results are quoted with), or None."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="400x300", help="WIDTHxHEIGHT")
@@ -565,13 +604,23 @@ def main(argv=None):
                 "cpus": os.cpu_count(),
                 "processor": platform.processor() or platform.machine(),
                 "load_average_at_start": list(os.getloadavg()),
+                "uptime_at_start": _uptime(),
             },
         }
     )
     if not args.no_race:
         t = time.time()
-        entry["race"] = race(height, width, args.seed, args.weights, candidates, args.repeats)
+        entry["race"] = race(
+            height,
+            width,
+            args.seed,
+            args.weights,
+            candidates,
+            args.repeats,
+            prefix=os.path.splitext(args.json)[0],
+        )
         entry["machine"]["load_average_at_end"] = list(os.getloadavg())
+        entry["machine"]["uptime_at_end"] = _uptime()
         entry["race"]["wall_s"] = time.time() - t
         ref = entry["race"]["reference"]
         print(

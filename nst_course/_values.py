@@ -6,6 +6,7 @@ it imports nothing of the package, so any subpackage's command line may use it.
 """
 
 import argparse
+from typing import Any
 
 
 def _int(text: str, minimum: int) -> int:
@@ -71,14 +72,40 @@ def float_list(text: str) -> list[float]:
 
 
 def layer_weights(text: str) -> list[tuple[str, float]]:
-    """'conv1_1:0.2,conv2_1:0.2' -> [('conv1_1', 0.2), ('conv2_1', 0.2)]."""
-    result = []
-    for item in comma_list(text):
-        name, sep, weight = item.partition(":")
-        if not sep:
-            raise argparse.ArgumentTypeError("%r: write each style layer as NAME:WEIGHT" % item)
-        result.append((name.strip(), non_negative_float(weight)))
-    return result
+    """Style layers as every command writes them: comma-separated names, each optionally
+    with its coefficient. 'conv1_1:0.2,conv2_1:0.2' -> [('conv1_1', 0.2), ('conv2_1', 0.2)];
+    names alone weigh equally, as the course's five layers do (0.2 each):
+    'conv1_1,conv2_1' -> [('conv1_1', 0.5), ('conv2_1', 0.5)]."""
+    items = [item.partition(":") for item in comma_list(text)]
+    weighted = [bool(sep) for _, sep, _ in items]
+    if any(weighted) and not all(weighted):
+        raise argparse.ArgumentTypeError(
+            "%r: give every style layer a weight (NAME:WEIGHT) or none (equal weights)" % text
+        )
+    if not any(weighted):
+        return [(name.strip(), 1.0 / len(items)) for name, _, _ in items]
+    return [(name.strip(), non_negative_float(weight)) for name, _, weight in items]
+
+
+class CommaOrSpaceList(argparse.Action):
+    """A list option written as one comma-separated value (``--style a.jpg,b.jpg``, the
+    convention of every command) or, where that was accepted before, as several values
+    (``--style a.jpg b.jpg``); repeated options add up."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        items = list(getattr(namespace, self.dest, None) or [])
+        for value in values if isinstance(values, list) else [values]:
+            try:
+                items += comma_list(value)
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentError(self, str(exc)) from None
+        setattr(namespace, self.dest, items)
 
 
 def positive_int_list(text: str) -> list[int]:

@@ -7,6 +7,7 @@
     nst-course figure layers|tradeoff   the paper's Figures 1 and 3                nst_course.demos
     nst-course grade SUBMISSION...      grade a class, each submission sandboxed   nst_course.grading
     nst-course port NOTEBOOK            run a learner's old TF1 course notebook    nst_course.port
+    nst-course notebooks DIR            the notebooks and their pictures, for Jupyter nst_course.notebook
 
 This module only parses and dispatches: each command's work is one function of its subpackage.
 
@@ -20,10 +21,12 @@ import os
 import sys
 import traceback
 
+from ._help import Formatter, group_commands
 from .batch import cli as batch_cli
 from .demos import cli as demos_cli
 from .errors import describe, exit_status
 from .grading import cli as grading_cli
+from .notebook import cli as notebook_cli
 from .port import cli as port_cli
 from .run import cli as run_cli
 from .run.safety import Interrupted, install_signal_handlers, restore_signal_handlers
@@ -35,14 +38,8 @@ PROG = "nst-course"
 # --------------------------------------------------------------------------- parsers
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help with each option's default, unless the text states it or there is none to state."""
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        if "default:" in text or action.default is None or action.default is False:
-            return text
-        return super()._get_help_string(action)
+#: Every parser's help formatter: plain text wrapped to the terminal (nst_course._help).
+_Formatter = Formatter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,8 +53,17 @@ def build_parser():
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for command in (run_cli, weights_cli, batch_cli, demos_cli, grading_cli, port_cli):
+    for command in (
+        run_cli,
+        weights_cli,
+        batch_cli,
+        demos_cli,
+        grading_cli,
+        port_cli,
+        notebook_cli,
+    ):
         command.add_parser(sub, _Formatter, _Parser)  # each subcommand's own parser
+    group_commands(parser)
     return parser
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
+from .packaged import demo_fallback
 
 #: The smallest image side the network accepts, in pixels. VGG halves the image five times
 #: (five 2x2 poolings, 2**5 = 32): from 32 px on, every pooling still averages real pixels
@@ -153,7 +154,7 @@ def load_image(
     with a side under ``min_side`` pixels or with more than ``max_pixels`` pixels (None: no
     limit).
     """
-    path = os.fspath(path)
+    path = demo_fallback(os.fspath(path))  # images/NAME: the shipped demo image if not here
     _check_readable(path)
     with _open(path) as img:
         _check_size(path, img.size, max_pixels, min_side)

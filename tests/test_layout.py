@@ -32,13 +32,14 @@ ALLOWED = {
     "grading": {COURSE, "weights", "run", "batch"},
     "demos": {COURSE, "weights", "run", "batch"},
     "port": {COURSE, "weights", "run"},
-    "cli": {COURSE, "weights", "run", "batch", "grading", "demos", "port"},
+    "notebook": {COURSE, "weights", "run", "batch", "grading", "demos"},
+    "cli": {COURSE, "weights", "run", "batch", "grading", "demos", "port", "notebook"},
 }
-SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port"}
+SUBPACKAGES = {"weights", "run", "batch", "grading", "demos", "port", "notebook"}
 #: The course's modules every part may import: its constants, its errors, VGG's layer list.
 BASE_MODULES = {"config", "errors", "layers"}
 #: Plumbing that imports nothing of the package ("" is the package itself, its lazy __init__).
-PLUMBING = {"_tf", "_progress", "_values", "_lazy", "files", ""}
+PLUMBING = {"_tf", "_progress", "_values", "_lazy", "files", "_help", ""}
 
 
 def all_modules():

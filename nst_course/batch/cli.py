@@ -1,7 +1,7 @@
 """``nst-course batch``: many content x style jobs on Dask, from one laptop to a cluster.
 
-    nst-course batch MANIFEST.csv [--out DIR] [run options as defaults]
-    nst-course batch --content FILE|DIR ... --style FILE|DIR ... [--out DIR] [...]
+    nst-course batch MANIFEST.csv [--output-dir DIR] [run options as defaults]
+    nst-course batch --content FILE|DIR[,...] --style FILE|DIR[,...] [--output-dir DIR] [...]
     ... [--workers N] [--threads-per-worker N] [--scheduler tcp://HOST:PORT] [--skip-invalid]
 
 Every ``nst-course run`` option (but --content, --style, --output-dir, --resume,
@@ -21,7 +21,7 @@ import sys
 import time
 
 from .._progress import Reporter
-from .._values import positive_int
+from .._values import CommaOrSpaceList, positive_int
 from ..errors import OptionError
 from ..run.checks import check_output_dir
 from ..run.options import RunOptions, argument, flag_of
@@ -42,7 +42,8 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         formatter_class=formatter_class,
         description="Run many jobs of `nst-course run` on an embedded Dask cluster of this "
         "machine's cores, or on an existing one (--scheduler). Each job's files go to "
-        "OUT/<id>/, a line per job to OUT/results.csv, all results to OUT/contact_sheet.png.",
+        "DIR/<id>/ (--output-dir DIR), a line per job to DIR/results.csv, all results to "
+        "DIR/contact_sheet.png.",
     )
     _add_jobs(p)
     _add_cluster(p)
@@ -66,19 +67,28 @@ def _add_jobs(p):
     )
     p.add_argument(
         "--content",
-        action="extend",
+        action=CommaOrSpaceList,
         nargs="+",
-        metavar="FILE|DIR",
-        help="content images (files or folders): with --style, every pair is a job",
+        metavar="FILE|DIR[,...]",
+        help="content images (files or folders), comma-separated as in every command (the "
+        "space-separated form, --content a.jpg b.jpg, works too): with --style, every pair "
+        "is a job",
     )
     p.add_argument(
         "--style",
-        action="extend",
+        action=CommaOrSpaceList,
         nargs="+",
-        metavar="FILE|DIR",
-        help="style images (files or folders)",
+        metavar="FILE|DIR[,...]",
+        help="style images (files or folders), comma-separated like --content",
     )
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="where the results go")
+    p.add_argument(
+        "--output-dir",
+        "--out",
+        dest="out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help="where the results go (--out, its older name, works too)",
+    )
     p.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -98,7 +108,8 @@ def _add_cluster(p):
         type=positive_int,
         default=None,
         metavar="N",
-        help="worker processes of the embedded cluster (default: measured split, see the README)",
+        help="worker processes of the embedded cluster (default: the measured split: docs, "
+        "Workshops and clusters)",
     )
     p.add_argument(
         "--threads-per-worker",

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 
 from ..errors import describe
 from ..files import write_bytes, write_text
+from ..run.checks import input_images
+from ..run.options import default_of
+from ..run.options import fields as option_fields
 from .cluster import TaskFailed, connect, run_tasks
 from .job import run_job
 
@@ -34,6 +37,9 @@ MARKER = ".nst-batch.json"
 BATCH_SETS = ("output_dir", "quiet", "resume", "checkpoint_every")
 #: Options that do not change a job's result (not part of its fingerprint).
 _NOT_RESULT = ("output_dir", "quiet", "print_every")
+#: Options added after batches first recorded fingerprints: part of a job's fingerprint only
+#: when set, so the jobs those batches finished (at the option's default) are still skipped.
+_ADDED_LATER = {f.name: default_of(f) for f in option_fields() if f.name in ("stop_below",)}
 
 
 @dataclass
@@ -74,20 +80,12 @@ def option_values(options):
     return {k: v for k, v in values.items() if k not in BATCH_SETS}
 
 
-def input_paths(options):
-    """The client's image files a job reads: content, style(s), an ``--init`` image."""
-    paths = [options.content] + list(options.style)
-    if options.init not in ("noise", "content", "style"):
-        paths.append(options.init)
-    return paths
-
-
 def _payload(job):
     """The task's payload: options with the images renamed to in0.ext, in1.ext... and their
     bytes (an unreadable file raises OSError here, on the client)."""
     values = option_values(job.options)
     inputs, names = {}, {}
-    for path in input_paths(job.options):
+    for path in input_images(job.options):  # content, style(s), an --init image file
         if path not in names:
             name = "in%d%s" % (len(names), os.path.splitext(path)[1].lower())
             with open(path, "rb") as fh:
@@ -103,7 +101,11 @@ def _payload(job):
 def fingerprint(payload):
     """A digest of what decides a job's files: its options and its input images' bytes."""
     digest = hashlib.sha256()
-    options = {k: v for k, v in payload["options"].items() if k not in _NOT_RESULT}
+    options = {
+        k: v
+        for k, v in payload["options"].items()
+        if k not in _NOT_RESULT and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+    }
     digest.update(json.dumps(options, sort_keys=True, default=repr).encode())
     for name in sorted(payload["inputs"]):
         digest.update(name.encode() + b"\0" + hashlib.sha256(payload["inputs"][name]).digest())

@@ -106,14 +106,14 @@ def add_parser(subparsers, formatter_class, parser_class):
         "... style layers (equal weights).",
     )
     _common(q, "layers")
-    _list(q, "--content-layers", comma_list, CONTENT_LAYERS, "L", "one content panel per layer")
+    _list(q, "--content-layers", comma_list, CONTENT_LAYERS, "NAME", "one content panel per layer")
     _list(
         q,
         "--style-layers",
         comma_list,
         STYLE_LAYERS,
-        "L",
-        "style panels use the first 1, 2, ... of these",
+        "NAME",
+        "style panels use the first 1, 2, ... of these, equal weights within a panel",
     )
     q.set_defaults(handler=cmd_figure, preflight=preflight)
 
@@ -127,7 +127,14 @@ def add_parser(subparsers, formatter_class, parser_class):
     _common(q, "tradeoff")
     _list(q, "--ratios", float_list, RATIOS, "R", "alpha/beta per column")
     _list(q, "--depths", positive_int_list, DEPTHS, "D", "number of style layers per row")
-    _list(q, "--style-layers", comma_list, STYLE_LAYERS, "L", "the style layers the depths count")
+    _list(
+        q,
+        "--style-layers",
+        comma_list,
+        STYLE_LAYERS,
+        "NAME",
+        "the style layers the depths count, equal weights within a row",
+    )
     add_option(q, "content_layer")
     q.set_defaults(handler=cmd_figure, preflight=preflight)
     return p

@@ -6,10 +6,12 @@ Dask seam :mod:`nst_course.batch.cluster`; never the command line.
 
 Public names (loaded on first use, so importing the package does not import TensorFlow):
 ``POINTS``, ``GRADED`` (the table of points), ``probes(name, seed=None)``,
-``observe(name, function, probes, workdir=None)``, ``judge(name, probes, observations)``,
+``observe(name, function, probes, workdir=None, callees=None)``,
+``judge(name, probes, observations)``,
 ``check(name, function, seed=None)``, ``CheckResult``, and the course-style
 ``compute_content_cost_test``, ``gram_matrix_test``, ``compute_layer_style_cost_test``,
-``total_cost_test``, ``model_nn_test``.
+``total_cost_test``, ``model_nn_test``; ``format_summary(rows, width)`` (the teacher's table
+at the end of ``nst-course grade``).
 """
 
 from .._lazy import lazy_exports
@@ -31,6 +33,7 @@ _EXPORTS = {
     "compute_layer_style_cost_test": "checks",
     "total_cost_test": "checks",
     "model_nn_test": "checks",
+    "format_summary": "summary",
 }
 
 __all__ = list(_EXPORTS)

@@ -138,7 +138,7 @@ def generate(source=SOURCE, student=STUDENT, check=False):
     if not check and not current:
         import os
 
-        from ..images import atomic_write
+        from ..files import atomic_write
 
         os.makedirs(os.path.dirname(student) or ".", exist_ok=True)
         atomic_write(student, lambda tmp: open(tmp, "w", encoding="utf-8").write(text))

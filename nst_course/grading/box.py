@@ -31,6 +31,7 @@ import builtins
 import ctypes
 import hashlib
 import json
+import linecache
 import os
 import resource
 import signal
@@ -39,6 +40,8 @@ import struct
 import sys
 import tempfile
 import time
+
+from .protocol import UNEXPECTED_GRAM
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x20000000, 0x40000000
@@ -345,8 +348,12 @@ def _one_line(exc):
 
 def _run_code(code, namespace, label):
     """Run one piece of the submission; None or the one-line reason it failed."""
+    filename = "<submission: %s>" % label
+    # its text for inspect.getsource, as IPython registers a cell's: the checks count the
+    # course's None placeholders in it ("not implemented yet", as in the notebook)
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
-        exec(compile(code, "<submission: %s>" % label, "exec"), namespace)
+        exec(compile(code, filename, "exec"), namespace)
     except SystemExit as exc:
         return "called sys.exit(%s)" % ("" if exc.code is None else repr(exc.code))
     except BaseException as exc:  # noqa: BLE001 - the student's failure is data
@@ -362,30 +369,109 @@ def _key(array):
     return "%s:%s" % ("x".join(map(str, array.shape)), hashlib.sha256(array.tobytes()).hexdigest())
 
 
+#: What a gram_matrix oracle raises for a matrix the check did not expect (judging has a hint
+#: of its own for it: ``unexpected-gram-input``).
+
+
+def _attr_text(attr, dtype):
+    """One attribute of a NodeDef as TensorFlow's shape errors print it (None: a kind not
+    printed here)."""
+    if attr.type == "type":
+        return "%s=%s" % (attr.name, dtype)
+    if attr.type == "bool" and attr.HasField("default_value"):
+        return "%s=%s" % (attr.name, "true" if attr.default_value.b else "false")
+    return None
+
+
+def _dims(shape):
+    return "[%s]" % ",".join(map(str, shape))
+
+
+def matmul_shape_error(A) -> str | None:
+    """The ValueError text ``tf.matmul(A, tf.transpose(A))`` gives at graph construction for a
+    tensor ``A`` that is not a matrix, built from ``A``'s static shape (no product computed).
+
+    TensorFlow's shape functions, reproduced for the two cases: rank 0 or 1 (``MatMul``:
+    "Shape must be rank 2 but is rank r"); rank > 2 (``BatchMatMulV2``, B = A with its axes
+    reversed): the inner dimensions A[-1] and B[-2] first, then the batch dimensions
+    broadcast left to right ("Dimensions must be equal, but are x and y"). The node is named
+    as the graph would name it (``MatMul``, ``transpose``, made unique), its attributes come
+    from TensorFlow's op registry. None when the shape is not fully known, when the product
+    would be defined (a 4-D A with n_C == n_H...) or the registry holds an attribute kind not
+    printed here: then the oracle fails as for any other unexpected matrix.
+    """
+    from tensorflow.core.framework import types_pb2
+    from tensorflow.python.framework import op_def_registry
+
+    shape = A.get_shape()
+    if shape.rank is None or None in shape.as_list() or shape.rank == 2:
+        return None
+    a = shape.as_list()
+    b = a[::-1]
+    if len(a) < 2:
+        op_type, reason = "MatMul", "Shape must be rank 2 but is rank %d" % len(a)
+    else:
+        op_type, pairs = "BatchMatMulV2", [(a[-1], b[-2])]
+        pairs += [(x, y) for x, y in zip(a[:-2], b[:-2]) if 1 not in (x, y)]
+        wrong = [(x, y) for x, y in pairs if x != y]
+        if not wrong:
+            return None
+        reason = "Dimensions must be equal, but are %d and %d" % wrong[0]
+    op_def = op_def_registry.get(op_type)
+    if op_def is None:
+        return None
+    dtype = types_pb2.DataType.Name(A.dtype.as_datatype_enum)  # DT_FLOAT
+    attrs = [_attr_text(attr, dtype) for attr in sorted(op_def.attr, key=lambda x: x.name)]
+    if None in attrs:
+        return None
+    graph = A.graph
+    source = A.op.name if A.value_index == 0 else "%s:%d" % (A.op.name, A.value_index)
+    return "%s for '{{node %s}} = %s[%s](%s, %s)' with input shapes: %s, %s." % (
+        reason,
+        graph.unique_name("MatMul", mark_as_used=False),
+        op_type,
+        ", ".join(attrs),
+        source,
+        graph.unique_name("transpose", mark_as_used=False),
+        _dims(a),
+        _dims(b),
+    )
+
+
 def gram_oracle(table: dict):
     """A ``gram_matrix`` that holds no code of the solution: the supervisor computed G = A A^T
-    for each matrix the check expects (``table``: :func:`_key` -> G as nested lists); any
-    other matrix fails the caller with a clear reason."""
+    for each matrix the check expects (``table``: :func:`_key` -> G as nested lists: the right
+    unrolling and the known wrong ones, so a wrong unrolling still gets its named hint).
+
+    Looked up by value when the graph runs. A tensor that is not a matrix (the 4-D
+    activations handed over without unrolling) raises, when the graph is built, the ValueError
+    ``tf.matmul`` would raise (:func:`matmul_shape_error`), so the judge says what it says in
+    the notebook; any other matrix fails the caller with :data:`UNEXPECTED_GRAM`.
+    """
     import numpy as np
 
     from nst_course._tf import tf
 
     values = {key: np.asarray(value, dtype=np.float32) for key, value in table.items()}
 
+    def unexpected(shape):
+        return ValueError(
+            "%s (shape %s): check the unrolling: reshape to (n_H*n_W, n_C), then transpose to "
+            "(n_C, n_H*n_W)" % (UNEXPECTED_GRAM, tuple(shape))
+        )
+
     def lookup(matrix):
         found = values.get(_key(matrix))
         if found is None:
-            raise ValueError(
-                "gram_matrix was called with a matrix the check did not expect (shape %s): "
-                "check the unrolling: reshape to (n_H*n_W, n_C), then transpose to "
-                "(n_C, n_H*n_W)" % (tuple(np.shape(matrix)),)
-            )
+            raise unexpected(np.shape(matrix))
         return found
 
     def looked_up(A):
         A = tf.convert_to_tensor(A, dtype=tf.float32)
+        if A.get_shape().rank != 2:
+            raise ValueError(matmul_shape_error(A) or unexpected(A.get_shape()).args[0])
         G = tf.compat.v1.numpy_function(lookup, [A], tf.float32, name="gram_matrix_oracle")
-        n = A.get_shape().as_list()[0] if A.get_shape().rank == 2 else None
+        n = A.get_shape().as_list()[0]
         G.set_shape([n, n])
         return G
 

@@ -50,7 +50,14 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         help="notebook (.ipynb), Python file (.py) or folder of submissions (none with "
         "--gradescope-bundle or --nbgrader)",
     )
-    p.add_argument("--out", default="grades", metavar="DIR", help="output folder")
+    p.add_argument(
+        "--output-dir",
+        "--out",
+        dest="out",
+        default="grades",
+        metavar="DIR",
+        help="output folder (--out, its older name, works too)",
+    )
     p.add_argument(
         "--timeout",
         type=_seconds,

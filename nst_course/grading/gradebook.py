@@ -18,7 +18,7 @@ import sqlite3
 import time
 
 from ..errors import OutputError
-from ..images import atomic_write
+from ..files import atomic_write
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (

@@ -10,7 +10,9 @@ the student's imports, helpers and that function's code only, so whatever a subm
 there earns nothing for another function. Inside, the functions a graded function calls are
 not the package's: ``compute_layer_style_cost``'s ``gram_matrix`` is an oracle of values
 computed here, ``model_nn``'s graph is built here and sent as data
-(:mod:`nst_course.grading.oracles`).
+(:mod:`nst_course.grading.oracles`). So one wrong function costs its own points only; when the
+student's own callee fails, the caller's passed row says so (:func:`~.judging.callee_note`,
+the notebook's words).
 
 Points: ``POINTS[name]`` when :func:`nst_course.grading.judge` passes the function (and, for
 ``model_nn``, the supervisor's own evidence agrees), else 0 with the check's hint; a function
@@ -22,11 +24,18 @@ import ast
 import time
 
 from .extract import extract
+from .judging import callee_note
 from .protocol import Rejected, escape, parse
 from .sandbox import GB, Limits, require_sandbox, zygote
 
 #: Seconds of the grader's own work (oracles, judging) allowed beyond the functions' limits.
 GRACE_SECONDS = 30
+#: The label after a hint that quotes an error the submission's code raised (the judge's
+#: detail line): text from the sandbox reaches the feedback only labelled as the submission's.
+OWN_ERROR = "(the error message is the submission's own)"
+#: The statuses of a student's function that fails when it runs (not missing, not the
+#: package's): a function judged with the oracle of it (the notebook: the reference) says so.
+CALLEE_FAILS = ("failed", "error", "limit", "crashed")
 
 
 def _status_of_problem(reason):
@@ -95,7 +104,7 @@ def _judge(name, probes, observations, seconds, start_costs=None):
         if isinstance(r.get("error"), dict) and r["error"].get("message")
     ]
     if any(q in hint for q in quoted):  # text the submission made: labelled as its own
-        hint += " (the error message is the submission's own)"
+        hint += " " + OWN_ERROR
     if "[Errno 27]" in str(observations):
         hint = "wrote a file larger than the limit; " + hint
     passed = result.passed
@@ -275,4 +284,10 @@ def grade_submission(payload: dict) -> dict:
             start_costs,
             whole=limits.total(len(order)) if whole_deadline < now + limits.timeout else None,
         )
-    return _result(payload, [rows[name] for name in GRADED], notes, began)
+    functions = [rows[name] for name in GRADED]
+    failing = [row["function"] for row in functions if row["status"] in CALLEE_FAILS]
+    for row in functions:  # judged with the oracle callees: say when the student's own fail
+        note = callee_note(row["function"], failing)
+        if note and row["status"] == "passed":
+            row["hint"] += " " + note
+    return _result(payload, functions, notes, began)

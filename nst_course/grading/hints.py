@@ -5,19 +5,39 @@ Identifiers are stable (graders and tests refer to them); the sentences may be r
 """
 
 HINTS = {
-    # the function did not run
+    # the function did not run (an error's own text is shown below the hint, never as it)
     "not-implemented": "{name} is not implemented yet: replace the None placeholders between "
     "### START CODE HERE ### and ### END CODE HERE ### with your code.",
-    "raised": "{name} raised {error_type}: {error_message}",
-    "numpy-on-tensor": "{name} used numpy on a graph tensor ({error_type}: {error_message}). "
-    "Inside the graph use TensorFlow ops (tf.reshape, tf.transpose, "
-    "tf.matmul, tf.reduce_sum, tf.square), not np.*.",
-    "float64-mixed": "{name} mixed a float64 value into the float32 graph ({error_type}: "
-    "{error_message}). Write the constant as a Python float, e.g. "
-    "1 / (4 * n_H * n_W * n_C), or cast it to tf.float32.",
+    "raised": "{name} stopped with an error the checks do not recognise: read the error below "
+    "and the line of your code it comes from.",
+    "numpy-on-tensor": "{name} used numpy on a graph tensor. Inside the graph use TensorFlow "
+    "ops (tf.reshape, tf.transpose, tf.matmul, tf.reduce_sum, tf.square), not np.* or .T.",
+    "float64-mixed": "{name} mixed a float64 value into the float32 graph. Write the constant "
+    "as a Python float, e.g. 1 / (4 * n_H * n_W * n_C), or cast it to tf.float32.",
+    "int-mixed": "{name} mixed an integer (int32) tensor into the float32 graph: a Python int "
+    "given to a TensorFlow op (tf.constant(4), tf.multiply(10, J), tf.square(n_C)) becomes "
+    "int32. Use Python arithmetic on the numbers (10 * J, n_C**2) or write floats (4.0).",
+    "dimension-value": "{name}: get_shape().as_list() already gives Python ints: use n_H, not "
+    "n_H.value (TensorFlow 1's Dimension objects are gone).",
     "shape-of-numpy": "{name} took the dimensions from an argument that can be a numpy array "
     "(a_C or a_S come from sess.run): retrieve them from a_G with "
-    "a_G.get_shape().as_list() ({error_type}: {error_message}).",
+    "a_G.get_shape().as_list().",
+    "matmul-no-transpose": "{name}: tf.matmul(A, A) multiplies two (n_C, n_H*n_W) matrices, "
+    "whose shapes do not fit: the Gram matrix is A A^T, tf.matmul(A, tf.transpose(A)).",
+    "not-unrolled": "{name}: unroll the activations to (n_C, n_H*n_W) before computing the "
+    "Gram matrices (reshape to (n_H*n_W, n_C), then transpose); the 4-D (1, n_H, n_W, n_C) "
+    "activations are not a matrix.",
+    "reshape-size": "{name}: tf.reshape was asked for a shape with another number of entries "
+    "than the activations have (n_H*n_W*n_C): unroll to (n_H*n_W, n_C), with n_H*n_W "
+    "(height times width), and then transpose.",
+    "transpose-perm": "{name}: tf.transpose was given a permutation that does not fit the "
+    "tensor: reshape the activations to the 2-D (n_H*n_W, n_C) first, then tf.transpose it "
+    "(no perm needed).",
+    # only in nst-course grade's sandbox, where gram_matrix is an oracle of the matrices the
+    # check expects (the right unrolling and the known wrong ones), not the reference formula
+    "unexpected-gram-input": "{name}: gram_matrix was called with a matrix the check did not "
+    "expect: check the unrolling (reshape the activations to (n_H*n_W, n_C), then transpose "
+    "to (n_C, n_H*n_W)) and that the unrolled activations are what you pass to gram_matrix.",
     "returned-none": "{name} returned None: did you forget the return statement?",
     "not-finite": "{name} returned a value that is not finite (nan or inf) on input {probe}.",
     # what it returned
@@ -61,8 +81,7 @@ HINTS = {
     "{got}.",
     # model_nn
     "no-initializer": "model_nn: run the initializer first: "
-    "sess.run(tf.global_variables_initializer()) ({error_type}: "
-    "{error_message}).",
+    "sess.run(tf.global_variables_initializer()).",
     "input-not-assigned": "model_nn: assign the input image to the model before the loop: "
     "sess.run(model['input'].assign(input_image)).",
     "input-reassigned": "model_nn: assign the input image once, before the loop; inside the "
@@ -84,6 +103,16 @@ HINTS = {
 }
 
 PASSED = "All tests passed"
+
+#: The line added under a passed verdict when a graded function was judged with the reference
+#: version of a graded function it uses (``judging.CALLEES``) and the student's own one fails.
+CALLEE_NOTE = (
+    "Note: judged with the reference {callees}; yours {fails}: see {callees}, and fix {it} first "
+    "({name} uses {it})."
+)
+
+#: The indented line under an error's hint: the error itself, as Python gave it.
+DETAIL = "    ({error_type}: {error_message})"
 
 
 def hint(hint_id, **fields):

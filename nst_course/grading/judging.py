@@ -8,26 +8,53 @@ approach gets its own hint), then the properties (J(A, A) = 0, J > 0, symmetry).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from . import reference
-from .hints import PASSED, hint
+from .hints import CALLEE_NOTE, DETAIL, PASSED, hint
 from .probing import published_total_cost_inputs
+from .protocol import UNEXPECTED_GRAM
 
 COURSE_DEFAULTS = {"total_cost": {"alpha": 10, "beta": 40}, "model_nn": {"num_iterations": 200}}
+
+#: The graded functions each graded function uses. While it is judged they are the reference
+#: ones (``observe(..., callees=...)``; ``model_nn``'s graph is built with the reference
+#: costs), so one wrong function costs its own points only; when the student's own version
+#: fails, the verdict says so (:func:`callee_note`).
+CALLEES = {
+    "compute_layer_style_cost": ("gram_matrix",),
+    "model_nn": ("compute_content_cost", "compute_layer_style_cost", "total_cost"),
+}
 
 
 @dataclass
 class CheckResult:
-    """The verdict of one check: passed, the message ("All tests passed" or the one hint),
-    what was checked (human-readable), and the hint's stable identifier (None when passed)."""
+    """The verdict of one check: passed, the message, what was checked (human-readable), and
+    the hint's stable identifier (None when passed).
+
+    ``message`` is what a student reads, the same in the notebook, in nbgrader and in
+    ``nst-course grade``: its first line is "All tests passed" or the one hint; when the
+    function raised, the error follows on an indented line (:data:`~.hints.DETAIL`); a line
+    from :func:`callee_note` may end it."""
 
     passed: bool
     message: str
     checked: list = field(default_factory=list)
-    hint_id: str = None
+    hint_id: str | None = None
+
+    @property
+    def hint(self) -> str:
+        """The first line of the message: the verdict without the error's detail or notes."""
+        return self.message.split("\n", 1)[0]
+
+    def noted(self, note: str | None) -> "CheckResult":
+        """The same verdict with ``note`` (a line, or None for none) added to its message."""
+        if not note:
+            return self
+        return type(self)(self.passed, self.message + "\n" + note, self.checked, self.hint_id)
 
     def to_dict(self):
         return asdict(self)
@@ -37,10 +64,29 @@ class CheckResult:
 
 
 class _Verdict(Exception):
-    def __init__(self, hint_id, **fields):
+    def __init__(self, hint_id, error=None, **fields):
         super().__init__(hint_id)
         self.hint_id = hint_id
+        self.error = error  # the recorded error shown under the hint (None: no detail line)
         self.fields = fields
+
+
+def callee_note(name: str, failing: Iterable[str]) -> str | None:
+    """The line saying that ``name`` was judged with the reference versions of the graded
+    functions in ``failing`` (the student's own versions of which fail), or None. It goes
+    under a passed verdict only: there it says why the notebook's own cells, which call the
+    student's versions, still go wrong; a failed function has its own hint to fix first.
+
+    ``failing``: names of graded functions; only those ``name`` uses (:data:`CALLEES`) count.
+    """
+    failing = [callee for callee in CALLEES.get(name, ()) if callee in set(failing)]
+    if not failing:
+        return None
+    callees = " and ".join([", ".join(failing[:-1]), failing[-1]] if len(failing) > 1 else failing)
+    many = len(failing) > 1
+    return CALLEE_NOTE.format(
+        callees=callees, fails="fail" if many else "fails", it="them" if many else "it", name=name
+    )
 
 
 def as_array(value):
@@ -62,21 +108,72 @@ def _inputs(probe):
     }
 
 
-def _error_hint(name, error, placeholders):
-    kind, message = error["type"], error["message"]
-    fields = {"error_type": kind, "error_message": message}
+_NONE_USED = re.compile(r"nonetype|none values not supported|'none'")
+_INT_MIXED = re.compile(
+    r"int32 that does not match type float|float32 that does not match type int32|"
+    r"float32 != tf\.int32|int32 != tf\.float32|datatype int32 not in list of allowed|"
+    r"conversion requested dtype int32 for tensor with dtype float|"
+    r"conversion requested dtype float32 for tensor with dtype int32|"
+    r"expected int32 passed to parameter"
+)
+_SHAPES = re.compile(r"with input shapes: \[([\d,]*)\], \[([\d,]*)\]")
+
+
+def _matmul_hint(message):
+    """The hint of a tf.matmul shape error, from the shapes the error names."""
+    shapes = _SHAPES.search(message)
+    if shapes:
+        a, b = (tuple(int(d) for d in part.split(",") if d) for part in shapes.groups())
+        if len(a) > 2 or len(b) > 2:
+            return "not-unrolled"  # the 4-D activations handed to the Gram matrix
+        if a == b:
+            return "matmul-no-transpose"  # A A, the transpose forgotten
+    return None
+
+
+def _diagnosis(name, kind, message, placeholders):
+    """The hint id that says why a student's function raised (None: not recognised)."""
     lowered = message.lower()
-    if "symbolic" in lowered or re.search(r"tensor'? object has no attribute", lowered):
-        return _Verdict("numpy-on-tensor", **fields)
-    if kind == "NotImplementedError" or placeholders:
-        return _Verdict("not-implemented")
+    if UNEXPECTED_GRAM.lower() in lowered:
+        return "unexpected-gram-input"  # the sandbox's gram_matrix oracle: a matrix it lacks
+    if (
+        "symbolic" in lowered
+        or "only available when eager execution" in lowered
+        or re.search(r"tensor'? object has no attribute", lowered)
+    ):
+        return "numpy-on-tensor"
+    if kind == "NotImplementedError" or placeholders or _NONE_USED.search(lowered):
+        return "not-implemented"  # nbgrader's release, or a None placeholder left anywhere
     if "ndarray' object has no attribute" in lowered:
-        return _Verdict("shape-of-numpy", **fields)
+        return "shape-of-numpy"
+    if "'int' object has no attribute 'value'" in lowered:
+        return "dimension-value"
     if "float64" in lowered or "double" in lowered:
-        return _Verdict("float64-mixed", **fields)
+        return "float64-mixed"
+    if _INT_MIXED.search(lowered):
+        return "int-mixed"
+    if "cannot reshape a tensor" in lowered or "input to reshape is a tensor with" in lowered:
+        return "reshape-size"
+    if "node transpose" in lowered or "transpose expects a vector of size" in lowered:
+        return "transpose-perm"
+    if "matmul" in lowered and ("dimensions must be equal" in lowered or "rank" in lowered):
+        return _matmul_hint(message) or "matmul-no-transpose"
+    if "matrix size-incompatible" in lowered or "in[0] mismatch in[1]" in lowered:
+        return "matmul-no-transpose"  # the same mistake, found when the graph ran
     if name == "model_nn" and (kind == "FailedPreconditionError" or "uninitiali" in lowered):
-        return _Verdict("no-initializer", **fields)
-    return _Verdict("raised", **fields)
+        return "no-initializer"
+    return None
+
+
+def _error_hint(name, error, placeholders):
+    """The verdict on a recorded error: the diagnosed hint, the error kept as its detail."""
+    hint_id = _diagnosis(name, error["type"], error["message"], placeholders) or "raised"
+    if hint_id in ("not-implemented", "no-initializer", "unexpected-gram-input"):
+        # nothing to learn from a placeholder's error; which uninitialised variable
+        # TensorFlow names first varies from run to run (the same code, other words); the
+        # oracle's own words are the hint already
+        return _Verdict(hint_id)
+    return _Verdict(hint_id, error=error)
 
 
 def _common(name, probes, observations):
@@ -88,8 +185,10 @@ def _common(name, probes, observations):
         if record is None:
             raise _Verdict(
                 "raised",
-                error_type="no result",
-                error_message="the check recorded nothing for input %s" % probe["id"],
+                error={
+                    "type": "no result",
+                    "message": "the check recorded nothing for input %s" % probe["id"],
+                },
             )
         if "error" in record:
             raise _error_hint(name, record["error"], placeholders)
@@ -359,5 +458,11 @@ def judge(name, probes, observations):
     except _Verdict as verdict:
         fields = dict(verdict.fields)
         fields.setdefault("name", name)
-        return CheckResult(False, hint(verdict.hint_id, **fields), checked, verdict.hint_id)
+        message = hint(verdict.hint_id, **fields)
+        if verdict.error is not None:
+            message += "\n" + DETAIL.format(
+                error_type=verdict.error.get("type", "?"),
+                error_message=" ".join(str(verdict.error.get("message", "")).split()),
+            )
+        return CheckResult(False, message, checked, verdict.hint_id)
     return CheckResult(True, PASSED, checked, None)

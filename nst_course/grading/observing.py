@@ -1,4 +1,5 @@
-"""What a student's function DID on each probe: ``observe(name, function, probes, workdir=None)``.
+"""What a student's function DID on each probe:
+``observe(name, function, probes, workdir=None, callees=None)``.
 
 Values only, JSON-serialisable: the returned value (numbers, nested lists), its type, shape and
 dtype, the graph ops it created, what it printed, or the exception's type and one-line message.
@@ -6,7 +7,13 @@ Nothing here judges: :mod:`nst_course.grading.judging` does, from these values a
 can run ``observe`` in an untrusted child process and ``judge`` in its parent.
 
 Each probe runs in a fresh ``tf.Graph`` and ``Session``; the caller's default graph and session
-are left as they were (the new ones are pushed and popped, never reset).
+are left as they were (the new ones are pushed and popped, never reset). ``callees`` replaces,
+while ``function`` runs, the graded functions it calls (``gram_matrix`` for
+``compute_layer_style_cost``) so that a wrong one costs its own points only.
+
+TensorFlow is imported through :func:`nst_course.run.quiet.import_tensorflow_quietly`: a check
+run from a plain script or a notebook prints none of TensorFlow's start-up lines (nbgrader
+gives 0 to a test cell that writes to stderr).
 """
 
 import contextlib
@@ -14,15 +21,53 @@ import inspect
 import io
 import os
 import re
+import sys
 import tempfile
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .._tf import tf
-from ..seeding import tf1_seeding
+from ..run.quiet import import_tensorflow_quietly
 from .judging import cost_lines
 
+tf = import_tensorflow_quietly()  # before anything of ours imports TensorFlow
 tf1 = tf.compat.v1
+
+
+_quieted = False  # the first session has run (see _first_session_quietly)
+
+
+def _first_session_quietly():
+    """Run one tiny session with file descriptor 2 set aside, once per process.
+
+    TensorFlow's C++ side logs when its first session starts (the CUDA probe, the MLIR pass)
+    unless ``TF_CPP_MIN_LOG_LEVEL`` was set before TensorFlow was imported, which a script
+    that imported TensorFlow itself did not do: those lines are once per process, so they
+    are spent here, where nobody sees them. Called by :func:`observe`, not at import: the
+    grader's zygote imports this module and must start no session before it forks (a
+    session's thread pools do not survive a fork).
+    """
+    global _quieted
+    if _quieted:
+        return
+    _quieted = True
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            graph = tf1.Graph()
+            with graph.as_default(), tf1.Session(graph=graph) as sess:
+                sess.run(tf1.constant(1.0) + 1.0)
+    except Exception:  # noqa: BLE001 - a warm-up only: the checks will say what is wrong
+        pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
 
 #: The notebook globals the course's ``model_nn`` reads.
 MODEL_NN_GLOBALS = ("model", "J", "J_content", "J_style", "train_step")
@@ -156,6 +201,8 @@ def _describe(value, sess, record):
 
 
 def _observe_call(function, probe):
+    from ..seeding import tf1_seeding  # here: it imports TensorFlow, which must come quietly
+
     record = {"probe": probe["id"]}
     graph = tf1.Graph()
     seeding = tf1_seeding() if probe["kind"] == "course-cell" else contextlib.nullcontext()
@@ -264,8 +311,18 @@ def _observe_model_nn(function, probe, workdir):
     return record
 
 
-def observe(name, function, probes, workdir=None):
+def observe(
+    name: str,
+    function: Callable,
+    probes: list[dict],
+    workdir: str | None = None,
+    callees: Mapping[str, Callable] | None = None,
+) -> dict:
     """Run ``function`` on each probe and report what it did (a JSON-serialisable dict).
+
+    ``callees`` maps global names of ``function``'s module (e.g. ``"gram_matrix"``) to the
+    functions to use while it runs (in the notebook: the package's reference ones); the
+    module's own values are put back afterwards, exactly.
 
     ``{"name", "placeholders", "defaults", "results": [one record per probe]}``; a record has
     ``probe`` (its id) and either ``error`` ({type, message, when}) or ``type`` and, for a
@@ -273,6 +330,7 @@ def observe(name, function, probes, workdir=None):
     ``printed`` and ``stderr``; model_nn's record also has ``files`` ({relative path: bytes}).
     model_nn runs in a new folder under ``workdir`` (a temporary folder when None).
     """
+    _first_session_quietly()
     observation = {
         "name": name,
         "placeholders": placeholders(function),
@@ -280,6 +338,7 @@ def observe(name, function, probes, workdir=None):
         "results": [],
     }
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_globals_set(function, dict(callees or {})))
         if name == "model_nn" and workdir is None:
             workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="nst-check-"))
         for probe in probes:

@@ -2,8 +2,9 @@
 
 - :func:`gram_table`: the values ``gram_matrix`` must give inside
   ``compute_layer_style_cost``'s sandbox, G = A A^T computed here (float64, then float32) for
-  every matrix the check expects: the right unrolling of each probe's a_S and a_G, and the two
-  known wrong ones (so a wrong unrolling still gets its named hint). The sandbox's
+  every matrix the check expects: the right unrolling of each probe's a_S and a_G, and the
+  known wrong ones the judge names (so a wrong unrolling still gets its named hint, with the
+  same words as in the notebook). The sandbox's
   ``gram_matrix`` looks values up; it holds no code of the solution.
 - :func:`model_nn_graph`: the course's cost graph for ``model_nn``'s sandbox, built here with
   the package's own functions on tiny weights and sent as data (a MetaGraphDef), with the costs
@@ -42,10 +43,18 @@ def _draws(shapes):
 
 
 def _unrollings(a):
+    """The matrices a student's compute_layer_style_cost may hand to gram_matrix for the
+    activations ``a`` (1, n_H, n_W, n_C), as the judge names them (the mistakes' values as
+    :mod:`nst_course.grading.reference` computes them): the right unrolling (n_C, n_H*n_W);
+    reshaped straight to (n_C, n_H*n_W) ("no-transpose"); reshaped straight and transposed
+    ("reshape-then-transpose"); reshaped to (n_H*n_W, n_C) and never transposed (its Gram
+    matrix is A^T A: "gram-transposed"). Unrolling with n_H*n_H or n_W*n_W gives the right
+    matrix where it is a valid shape (n_H == n_W) and a reshape error elsewhere."""
     a = np.asarray(a, dtype=np.float32)
     _, n_H, n_W, n_C = a.shape
     straight = a.reshape(n_C, n_H * n_W)
-    return [a.reshape(n_H * n_W, n_C).T, straight, straight.T]
+    pixels_by_channels = a.reshape(n_H * n_W, n_C)
+    return [pixels_by_channels.T, straight, straight.T, pixels_by_channels]
 
 
 def gram_table(probes: list) -> dict:

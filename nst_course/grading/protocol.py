@@ -15,6 +15,10 @@ import json
 import math
 from typing import Any
 
+#: The words of the sandbox's gram_matrix oracle when a caller hands it a matrix the check
+#: did not expect (box.py raises it, judging.py names its hint): one string for both sides.
+UNEXPECTED_GRAM = "gram_matrix was called with a matrix the check did not expect"
+
 #: Bounds of the schema.
 MAX_DEPTH = 12
 MAX_LEAVES = 200_000

@@ -10,6 +10,7 @@ import collections
 import json
 import os
 import secrets
+import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 
@@ -92,56 +93,47 @@ def grade(options, stdout=None, stderr=None):
         kept = [s.student for s in submissions if s not in todo]
         payloads = {s.student: _payload(s, options, seed, sandbox_notes) for s in todo}
         single = len(submissions) == 1
-        bar = (
-            None
-            if single
-            else _progress.bar(
-                len(submissions), stderr, unit="submission", initial=len(kept), desc="grading"
-            )
+        progress = _progress.Reporter(
+            len(submissions),
+            "grading",
+            stream=stderr,
+            enabled=not single,
+            initial=len(kept),
+            unit="submission",
+            line="graded {done}/{total}  {postfix}",
         )
-        if kept and not single and bar is None:
-            print(
-                "%d of %d submissions unchanged since they were graded: kept (--force grades them "
-                "again)" % (len(kept), len(submissions)),
-                file=stderr,
-                flush=True,
+        if kept:
+            progress.note(
+                "%d of %d submissions unchanged since they were graded: kept (--force grades "
+                "them again)" % (len(kept), len(submissions))
             )
-        try:
-            for student, result in _results(payloads, options) if payloads else ():
-                if not isinstance(result, dict):  # a TaskFailed: not recorded, tried again next run
-                    failed[student] = str(result)
-                    line = "%s: could not be graded: %s" % (student, result)
-                else:
-                    with deferred_signals():
-                        book.record(result)
-                        write_feedback(options.out, result, file_names.get(student))
-                    done.append(student)
-                    line = "%s: %s / %s" % (student, _n(result["total"]), _n(result["max_total"]))
-                if bar is not None:
-                    bar.set_postfix_str(line[:40])
-                    bar.update(1)
-                elif not single:
-                    print(
-                        "graded %d/%d  %s"
-                        % (len(kept) + len(done) + len(failed), len(submissions), line),
-                        file=stderr,
-                        flush=True,
-                    )
-        except KeyboardInterrupt as exc:
-            if bar is not None:
-                bar.close()
-                bar = None
-            book.write_csv(GRADED)
-            signum = getattr(exc, "signum", 2)
-            raise Interrupted(
-                signum,
-                "interrupted: %d submission(s) graded and kept in %s; run the "
-                "same command again to grade the rest"
-                % (len(kept) + len(done), os.path.join(options.out, "gradebook.db")),
-            ) from None
-        finally:
-            if bar is not None:
-                bar.close()
+        with progress:
+            try:
+                for student, result in _results(payloads, options) if payloads else ():
+                    if not isinstance(result, dict):  # a TaskFailed: not recorded, tried again
+                        failed[student] = str(result)
+                        line = "%s: could not be graded: %s" % (student, result)
+                    else:
+                        with deferred_signals():
+                            book.record(result)
+                            write_feedback(options.out, result, file_names.get(student))
+                        done.append(student)
+                        line = "%s: %s / %s" % (
+                            student,
+                            _n(result["total"]),
+                            _n(result["max_total"]),
+                        )
+                    progress.advance(1, line)
+            except KeyboardInterrupt as exc:
+                progress.close()
+                book.write_csv(GRADED)
+                signum = getattr(exc, "signum", 2)
+                raise Interrupted(
+                    signum,
+                    "interrupted: %d submission(s) graded and kept in %s; run the "
+                    "same command again to grade the rest"
+                    % (len(kept) + len(done), os.path.join(options.out, "gradebook.db")),
+                ) from None
         book.write_csv(GRADED)
         results = [book.result(s.student) for s in submissions if s.student not in failed]
     if single and not failed:
@@ -207,6 +199,8 @@ def summary(results, top=5):
 
 
 def _print_class(results, failed, kept, options, stdout):
+    from .summary import format_summary
+
     info = summary(results)
     if options.json:
         print(
@@ -226,12 +220,6 @@ def _print_class(results, failed, kept, options, stdout):
         ),
         file=stdout,
     )
-    print("mean total: %.1f / %s" % (info["mean_total"], _n(info["max_total"])), file=stdout)
-    for name, mean in info["mean"].items():
-        print("  %-26s mean %.1f" % (name, mean), file=stdout)
-    if info["frequent_hints"]:
-        print("most frequent hints:", file=stdout)
-        for item in info["frequent_hints"]:
-            print("  %3d x %s" % (item["count"], item["hint"][:100]), file=stdout)
+    print(format_summary(results, shutil.get_terminal_size((100, 24)).columns), file=stdout)
     for student, reason in failed.items():
         print("could not grade %s: %s" % (student, reason), file=stdout)

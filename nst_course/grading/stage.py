@@ -53,6 +53,7 @@ COPIED = (
     "grading/observing.py",
     "grading/points.py",
     "grading/box.py",
+    "grading/protocol.py",
     "run/quiet.py",
 )
 
@@ -68,7 +69,9 @@ REMOVE = {
 EMPTY_PACKAGES = ("run/__init__.py",)
 
 #: Modules whose exports the staged ``__init__`` files drop.
-UNSTAGED_MODULES = frozenset({"training", "checks", "judging", "probing", "hints", "reference"})
+UNSTAGED_MODULES = frozenset(
+    {"training", "checks", "judging", "probing", "hints", "reference", "summary"}
+)
 
 
 def _assigned(node):

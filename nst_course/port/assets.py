@@ -32,6 +32,10 @@ DEMO_FOR = {
     "monet.jpg": ("monet_400x300.jpg", None),
     "monet_800600.jpg": ("monet.jpg", (800, 600)),
 }
+#: The one line that runs a ported notebook on the untrained network when it has no weights
+#: (a cell of its own above ``load_vgg_model``; the port report and the notebook's error say it).
+UNTRAINED_LINE = "%%env %s=random" % ENV_VAR
+
 #: The credit file copied next to demo images (the images' licences ask for it).
 DEMO_CREDIT = "DEMO_IMAGES_SOURCES.md"
 
@@ -41,10 +45,12 @@ _VGG_CALL = re.compile(r"""load_vgg_model\(\s*(?:(['"])([^'"\n]+)\1|(CONFIG\.VGG
 
 
 def demo_images_dir():
-    """This project's demo images (``images/`` beside the package in a checkout), or None."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    folder = os.path.join(root, "images")
-    return folder if os.path.isfile(os.path.join(folder, "monet_400x300.jpg")) else None
+    """This project's demo images (shipped with the package, or ``images/`` in a clone), or
+    None."""
+    from ..packaged import images_dir
+
+    folder = images_dir()
+    return folder if folder and os.path.isfile(os.path.join(folder, "monet_400x300.jpg")) else None
 
 
 def referenced_images(cells):
@@ -202,6 +208,7 @@ def check_weights(path, base_dir):
     return None, (
         "weights: not found (the notebook looks at $%s, %s next to the notebook, and "
         "%s); get them with `%s` (510 MB, into the user cache) or copy your "
-        "imagenet-vgg-verydeep-19.mat to %s next to the notebook"
-        % (ENV_VAR, COURSE_VGG_MODEL, cached, DOWNLOAD_COMMAND, COURSE_VGG_MODEL)
+        "imagenet-vgg-verydeep-19.mat to %s next to the notebook; or run it on the "
+        "untrained network, whose pictures are weaker: put the line `%s` in a cell at the top"
+        % (ENV_VAR, COURSE_VGG_MODEL, cached, DOWNLOAD_COMMAND, COURSE_VGG_MODEL, UNTRAINED_LINE)
     )

@@ -67,7 +67,13 @@ def weights_source(path):
     if path is None or os.path.normpath(os.fspath(path)) == os.path.normpath(COURSE_VGG_MODEL):
         found = find_weights()
         if found is None:
-            raise WeightsError(not_found_message())
+            from .assets import UNTRAINED_LINE
+
+            raise WeightsError(
+                "%s; or run this notebook on the untrained network (weaker pictures): put "
+                "the line `%s` in a cell at the top and run the notebook again"
+                % (not_found_message(), UNTRAINED_LINE)
+            )
         return found
     return os.fspath(path)
 

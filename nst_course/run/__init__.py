@@ -7,7 +7,7 @@ Bottom up: the options, defined once (:mod:`.options`: ``RunOptions``) and their
 Beside them: reports (:mod:`.outputs`, drawn with :mod:`.plotting`), progress
 (:mod:`.progress`, tqdm), interruption safety (:mod:`.safety`), checkpoints, the
 beyond-the-course options (:mod:`.styles`, :mod:`.colors`, :mod:`.lbfgs`, :mod:`.fastcosts`,
-:mod:`.presets`) and process set-up (:mod:`.onednn`, :mod:`.quiet`).
+:mod:`.presets`, :mod:`.start`) and process set-up (:mod:`.onednn`, :mod:`.quiet`).
 It may import the course's top-level modules and :mod:`nst_course.weights`; never the grader,
 the demos, the batch engine or the command line. Importing this package imports nothing.
 """

@@ -16,6 +16,7 @@ from ..errors import OptionError, OutputError
 from ..layers import VGG19_LAYERS, conv_part
 from ..loading import MIN_SIDE, load_image
 from .schedule import check_schedule
+from .start import STARTS
 
 
 def _flag(name):
@@ -59,6 +60,11 @@ def check_options(opts):
     _number(opts, "style_scale", above=0)
     _number(opts, "checkpoint_every", minimum=0, integer=True)
     _number(opts, "max_pixels", above=0, integer=True)
+    _number(opts, "stop_below", minimum=0, maximum=1)
+    if opts.stop_below and opts.optimizer != "lbfgs-carry":  # only that stepper measures it
+        raise OptionError(
+            "--stop-below works with --optimizer lbfgs-carry only, not %s" % opts.optimizer
+        )
     if opts.width * opts.height > opts.max_pixels:
         raise OptionError(
             "--width %d x --height %d = %d pixels is above --max-pixels %d; choose "
@@ -208,7 +214,7 @@ def input_images(opts):
     """The image files a run reads: content, style(s) and an ``--init`` image file."""
     paths = [opts.content] + list(opts.style)
     init = getattr(opts, "init", "noise")
-    if init not in ("noise", "content", "style"):
+    if init not in STARTS:
         paths.append(init)
     return paths
 

@@ -25,6 +25,7 @@ from ..weights import weights_for_run
 from . import fastcosts, styles
 from .onednn import frozen_weights_active
 from .options import RunOptions
+from .start import STARTS, colour_matched
 
 tf1 = tf.compat.v1
 
@@ -121,8 +122,9 @@ def build(opts: RunOptions, prepared: Prepared, sess: Any) -> RunGraph:
 
     Options beyond the course (see :mod:`nst_course.run.styles`, :mod:`nst_course.run.lbfgs`):
     several style images / blend weights / a style scale use precomputed target Gram
-    matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` makes
-    ``train_step`` an :class:`~nst_course.run.lbfgs.LBFGS` instead of Adam's update op.
+    matrices; ``tv_weight`` > 0 adds tv_weight * J_tv to J; ``optimizer='lbfgs'`` (or
+    ``'lbfgs-carry'``, with ``stop_below``) makes ``train_step`` an
+    :class:`~nst_course.run.lbfgs.LBFGS` instead of Adam's update op.
     """
     names = [opts.content_layer] + [name for name, _ in opts.style_layers]
     model = build_vgg(
@@ -145,10 +147,11 @@ def build(opts: RunOptions, prepared: Prepared, sess: Any) -> RunGraph:
 
         extra["J_tv"] = total_variation_cost(model["input"])
         J = J + opts.tv_weight * extra["J_tv"]
-    if opts.optimizer == "lbfgs":
+    if opts.optimizer in ("lbfgs", "lbfgs-carry"):
         from .lbfgs import LBFGS
 
-        train_step = LBFGS(J, model["input"])
+        carried = opts.optimizer == "lbfgs-carry"
+        train_step = LBFGS(J, model["input"], carried=carried, stop=opts.stop_below)
     else:
         train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
     return RunGraph(model, J, J_content, J_style, train_step, extra)
@@ -178,8 +181,10 @@ def _blended_targets(opts: RunOptions, prepared: Prepared, model: dict) -> dict:
 def initial_image(opts: RunOptions, prepared: Prepared) -> np.ndarray:
     """The starting image: the course's noisy content image (seeded with ``--seed``).
 
-    ``--init content`` starts from the content image, ``style`` from the (first) style image
-    and any other value from that image file, each resized to the output size, without noise.
+    ``--init content`` starts from the content image, ``style`` from the (first) style image,
+    ``content-colors`` from the content image in the style image's colours
+    (:func:`nst_course.run.start.colour_matched`) and any other value from that image file,
+    each resized to the output size, without noise.
     """
     if opts.init == "noise":
         seed = None if opts.seed is None else np.random.default_rng(opts.seed)
@@ -188,8 +193,10 @@ def initial_image(opts: RunOptions, prepared: Prepared) -> np.ndarray:
         return prepared.content
     if opts.init == "style":
         return prepared.styles[0]
+    if opts.init == "content-colors":
+        return colour_matched(prepared.content, prepared.styles[0])
     if not os.path.isfile(opts.init):
-        raise OptionError("--init %s: not noise, content, style or an image file" % opts.init)
+        raise OptionError("--init %s: not %s or an image file" % (opts.init, ", ".join(STARTS)))
     return reshape_and_normalize_image(
         load_image(opts.init, opts.width, opts.height, max_pixels=opts.max_pixels)
     )

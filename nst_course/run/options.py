@@ -20,6 +20,7 @@ from .. import _values
 from ..config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
 from ..loading import MAX_PIXELS
 from .presets import MEASURED, PRESETS, preset_flags
+from .start import STARTS
 
 #: The two groups of ``nst-course run --help``.
 COURSE, BEYOND = "the course's settings", "beyond the course (opt-in)"
@@ -56,7 +57,7 @@ def _preset_help() -> str:
     return (
         "a measured recipe; options left at their default take its values. "
         + recipes
-        + " (see the README, 'Time to a good picture')"
+        + " (docs: Stylising photos, 'Time to a good picture')"
     )
 
 
@@ -73,7 +74,7 @@ class RunOptions:
         factory=lambda: ["images/monet.jpg"],
         parse=_values.comma_list,
         metavar="IMAGE[,IMAGE...]",
-        help="style image(s), comma-separated, converted and resized like --content "
+        help="style image(s), comma-separated (a.jpg,b.jpg), converted and resized like --content "
         "(default: images/monet.jpg)",
     )
     output_dir: str = option(
@@ -123,7 +124,23 @@ class RunOptions:
         False, help="print nothing but errors (default: the cost lines and a progress display)"
     )
     # Beyond the course (all off / the course's choice by default).
-    optimizer: str = option("adam", choices=("adam", "lbfgs"), group=BEYOND, help="optimiser")
+    optimizer: str = option(
+        "adam",
+        choices=("adam", "lbfgs", "lbfgs-carry"),
+        group=BEYOND,
+        help="optimiser; lbfgs-carry: L-BFGS with a backtracking line search that starts "
+        "each scale with the step scaling of the scale before (nst_course.run.lbfgs)",
+    )
+    # Carried L-BFGS's stopping rule: the cost's relative decrease per iteration, measured
+    # over the last few (nst_course.run.lbfgs.STOP_WINDOW), below this ends the stage.
+    stop_below: float = option(
+        0.0,
+        parse=_values.ratio,
+        metavar="R",
+        group=BEYOND,
+        help="with --optimizer lbfgs-carry: end a scale (at the last one, the run) once the "
+        "cost falls by less than this fraction per iteration (0: off)",
+    )
     style_blend_weights: list[float] | None = option(
         None,
         parse=_values.float_list,
@@ -136,16 +153,21 @@ class RunOptions:
     )
     preserve_colors: bool = option(False, group=BEYOND, help="keep the content image's colours")
     init: str = option(
-        "noise", metavar="noise|content|style|PATH", group=BEYOND, help="start image"
+        "noise",
+        metavar="|".join(STARTS) + "|PATH",
+        group=BEYOND,
+        help="start image (content-colors: the content image with the style image's RGB "
+        "mean and covariance)",
     )
     pooling: str = option("avg", choices=("avg", "max"), group=BEYOND, help="pooling layers")
     content_layer: str = option(CONTENT_LAYER, group=BEYOND, help="layer of the content cost")
     style_layers: list[tuple[str, float]] = option(
         factory=lambda: list(STYLE_LAYERS),
         parse=_values.layer_weights,
-        metavar="NAME:W[,NAME:W...]",
+        metavar="NAME[:W][,NAME[:W]...]",
         group=BEYOND,
-        help="style layers and their coefficients (default: %s)" % _style_layers_text(),
+        help="style layers, comma-separated, each with its coefficient (NAME:W) or all "
+        "equal (names alone) (default: %s)" % _style_layers_text(),
     )
     style_scale: float = option(
         1.0,
@@ -176,7 +198,7 @@ class RunOptions:
         False,
         group=BEYOND,
         help="hold the VGG weights in variables even with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 "
-        "(by default they are: see the README's speed and memory section)",
+        "(by default they are: docs, Performance, 'Speed and memory')",
     )
     # Coarse-to-fine (nst_course.run.schedule): fractions of the output size, coarse to fine
     # ([1.0]: the course's single scale), iterations per scale (None: --iterations split

@@ -174,8 +174,11 @@ def weights_label(weights):
 
 def caption_for(opts, weights=None):
     """The settings a summary states: cost weights, optimiser, iterations, VGG weights."""
-    if getattr(opts, "optimizer", "adam") == "lbfgs":
+    optimizer = getattr(opts, "optimizer", "adam")
+    if optimizer == "lbfgs":
         optimiser = "L-BFGS"
+    elif optimizer == "lbfgs-carry":
+        optimiser = "carried L-BFGS"
     else:
         optimiser = "Adam, learning rate %g" % opts.learning_rate
     first = "alpha = %g, beta = %g, %d iterations, %s, noise ratio %g" % (

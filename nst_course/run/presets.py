@@ -4,9 +4,12 @@ A preset is a set of option values, measured by ``benchmarks/bench_quality.py`` 
 README's "Time to a good picture" section). Options the user leaves at their default take
 the preset's values; options given explicitly (a value other than the default) win.
 
-``fast``: L-BFGS, coarse-to-fine. It reaches the total cost that the course's recipe (noise
-0.6, Adam 2.0, 200 iterations) ends with, measured with the course's cost at the output size,
-in a fraction of the course's time; the picture is not the same one (see the README).
+``fast``: L-BFGS, coarse-to-fine: 30 iterations at 0.35 of the output size, 8 at the output
+size, with ``--optimizer lbfgs-carry`` (the coarse scale's step scaling carried to the output
+size, one evaluation of J per iteration: :mod:`nst_course.run.lbfgs`). It reaches the total
+cost that the course's recipe (noise 0.6, Adam 2.0, 200 iterations) ends with, measured with
+the course's cost at the output size, in a fraction of the course's time; the picture is not
+the same one (docs/performance/time-to-picture.md).
 """
 
 import copy
@@ -17,18 +20,19 @@ from ..errors import OptionError
 #: name -> {RunOptions field: value}. The README and ``--help`` quote these.
 PRESETS = {
     "fast": {
-        "optimizer": "lbfgs",
+        "optimizer": "lbfgs-carry",
         "init": "content",
-        "scales": [0.5, 1.0],
-        "scale_iterations": [30, 10],
+        "scales": [0.35, 1.0],
+        "scale_iterations": [30, 8],
     },
 }
 
 
 #: name -> what benchmarks/bench_quality.py measured (quoted by ``--help``; README has the table).
 MEASURED = {
-    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.1 of its time "
-    "(0.085-0.11 over three runs) at 400x300 (untrained weights, shared 2-core machine)",
+    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.056-0.075 of "
+    "its time at 400x300, the whole preset in 0.06-0.08 (untrained weights, shared 2-core "
+    "machine; the preset before: 0.10-0.12)",
 }
 
 

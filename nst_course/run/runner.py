@@ -28,6 +28,7 @@ from . import schedule
 from .checkpoint import Checkpoints
 from .checks import check_options, check_output_dir, output_names
 from .graph import Prepared, prepare, read_images, save_result
+from .lbfgs import LBFGSState
 from .options import RunOptions
 from .outputs import write_reports
 from .progress import Progress
@@ -137,10 +138,12 @@ def _train(
     progress: Progress,
     say: Callable[[str], None] | None,
 ) -> np.ndarray:
-    """Train the run's stages in turn, each from the last one's image (upsampled)."""
+    """Train the run's stages in turn, each from the last one's image (upsampled) and with
+    what its optimiser handed on (``--optimizer lbfgs-carry``'s step scaling)."""
     stages = schedule.plan(opts)
     first, ckpt = schedule.resume_stage(opts, stages) if opts.resume else (0, None)
     image: np.ndarray | None = None
+    carry: LBFGSState | None = None  # a checkpoint does not keep it: a resumed stage has none
     for stage in stages[first:]:
         here = ckpt if ckpt is not None and stage.index == first else None  # resume this one
         last = stage is stages[-1]
@@ -164,7 +167,7 @@ def _train(
             say=say,
             interrupted=True,
         )
-        image = train_stage(
+        result = train_stage(
             opts,
             stage,
             prepared,
@@ -173,7 +176,9 @@ def _train(
             resume=opts.resume if here is not None else None,
             final_row=last,
             on_session=_dropping(full.weights) if last else None,
-        ).image
+            carry=carry,
+        )
+        image, carry = result.image, result.carry
     assert image is not None, "a run has at least one stage"
     return image
 

@@ -31,6 +31,7 @@ import numpy as np
 from .._tf import tf
 from ..vgg import release_weight_values
 from .graph import Prepared, RunGraph, build, initial_image
+from .lbfgs import LBFGS, LBFGSState, Stepper
 from .options import RunOptions
 from .safety import StepWatch, save_on_interrupt
 from .schedule import Stage
@@ -122,10 +123,15 @@ class Reporting:
 
 @dataclass
 class StageResult:
-    """The image a stage ends with (1, H, W, 3), normalised, and its (J, J_content, J_style)."""
+    """The image a stage ends with (1, H, W, 3), normalised, and its (J, J_content, J_style);
+    ``end``: one past the last iteration run (``stage.end``, or earlier when ``--stop-below``
+    ended the stage); ``carry``: what the optimiser hands to the next stage
+    (``--optimizer lbfgs-carry``'s step scaling; None for the others)."""
 
     image: np.ndarray
     final: tuple
+    end: int
+    carry: LBFGSState | None = None
 
 
 class CostLines:
@@ -227,6 +233,7 @@ def train_stage(
     resume: str | None = None,
     final_row: bool = True,
     on_session: Callable[[Any, RunGraph], None] | None = None,
+    carry: LBFGSState | None = None,
 ) -> StageResult:
     """Train ``stage`` of the run ``opts`` on ``prepared`` (images at the stage's size).
 
@@ -234,7 +241,8 @@ def train_stage(
     ``resume`` -- a checkpoint to continue (its image, optimiser state and cost rows);
     ``final_row`` -- log the costs of the image the stage ends with when the last iteration
     is not a print step (the last stage of a run: the costs of the saved image);
-    ``on_session(sess, graph)`` -- called once the graph is built, before the first step.
+    ``on_session(sess, graph)`` -- called once the graph is built, before the first step;
+    ``carry`` -- the :attr:`StageResult.carry` of the stage before (``--optimizer lbfgs-carry``).
     Returns a :class:`StageResult`.
     """
     stage_opts = stage_options(opts, stage, resume)
@@ -259,13 +267,14 @@ def train_stage(
                 keep=report.interrupted,
             )
             with guard:
-                image = _iterate(stage_opts, stage, graph, sess, start_image, lines)
+                image, end, handed = _iterate(
+                    stage_opts, stage, graph, sess, start_image, lines, carry
+                )
             final = tuple(float(v) for v in sess.run([graph.J, graph.J_content, graph.J_style]))
-    last = stage.end - 1
     rows = report.log.rows
-    if final_row and stage.end > stage.first and (not rows or rows[-1][0] != last):
-        report.log.add(last, *final)
-    return StageResult(image, final)
+    if final_row and end > stage.first and (not rows or rows[-1][0] != end - 1):
+        report.log.add(end - 1, *final)
+    return StageResult(image, final, end, handed)
 
 
 def _iterate(
@@ -275,9 +284,11 @@ def _iterate(
     sess: Any,
     start_image: np.ndarray,
     lines: CostLines,
-) -> np.ndarray:
-    """The loop: iterations ``stage.first`` (or a checkpoint's) .. ``stage.end - 1``;
-    returns the image after the last one."""
+    carry: LBFGSState | None,
+) -> tuple[np.ndarray, int, LBFGSState | None]:
+    """The loop: iterations ``stage.first`` (or a checkpoint's) .. ``stage.end - 1``, or
+    fewer when the L-BFGS stepper ends the stage (``--stop-below``); returns the image after
+    the last one, one past that iteration, and what the stepper hands on."""
     report = lines.report
     sess.run(tf1.global_variables_initializer())
     sess.run(graph.model["input"].assign(start_image))
@@ -286,17 +297,18 @@ def _iterate(
         from .checkpoint import restore
 
         start = restore(opts.resume, sess, report.log)
-    stepper = None
-    if opts.optimizer == "lbfgs":  # one L-BFGS iteration per step (nst_course.run.lbfgs)
+    stepper: Stepper | None = None
+    if isinstance(graph.train_step, LBFGS):  # one L-BFGS iteration per step (.lbfgs)
 
         def say(line: str) -> None:
             report.progress.clear()
             say_lines(report.say, line)
 
-        stepper = graph.train_step.stepper(sess, opts.iterations - start, say=say)
+        stepper = graph.train_step.stepper(sess, opts.iterations - start, say=say, carry=carry)
     watch = StepWatch(opts, sess, graph)
     deferred = stepper is None and watch.image_read is not None
     report.progress.start(done=start)
+    end = opts.iterations
     for i in range(start, opts.iterations):
         if stepper is None:
             watch.step(i)  # Adam's train_step, watched for NaN/Inf cost (nst_course.run.safety)
@@ -309,9 +321,13 @@ def _iterate(
             if report.checkpoints is not None:
                 report.checkpoints.save(sess, i + 1, report.log.rows)
         report.progress.update(i + 1)
-    if stepper is not None:
-        stepper.close()
-    return sess.run(graph.model["input"])
+        if stepper is not None and stepper.stopped:  # --stop-below: the stage ends here
+            end = i + 1
+            break
+    if stepper is None:
+        return sess.run(graph.model["input"]), end, None
+    stepper.close()
+    return sess.run(graph.model["input"]), end, stepper.state()
 
 
 def _stop_reporting(lines: CostLines, report: Reporting) -> None:

@@ -54,7 +54,6 @@ MEMORY = {
     "total_cost": """def total_cost(J_content, J_style, alpha = 10, beta = 40):
     import mmap, os
     fd = os.open('/tmp/mapped', os.O_RDWR | os.O_CREAT)
-    area = None
     try:
         os.ftruncate(fd, 1536 * 2**20)
         area = mmap.mmap(fd, 1536 * 2**20)
@@ -138,8 +137,9 @@ SEARCHER = (
 
 
 def _times(hint, word):
+    # the error is the hint's detail line, "(RuntimeError: PLANTED t0 t1)"
     parts = hint.split(word + " ", 1)[1].split()
-    return float(parts[0]), float(parts[1])
+    return float(parts[0]), float(parts[1].rstrip(")"))
 
 
 def test_two_sandboxes_at_once_share_nothing_and_nothing_outlives_them():

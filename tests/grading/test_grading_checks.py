@@ -8,7 +8,6 @@ the function), the caller's graph and session untouched, the course-style printi
 import inspect
 import io
 import json
-import linecache
 import os
 
 import numpy as np
@@ -18,25 +17,9 @@ import tensorflow as tf
 import nst_course.grading as grading
 from nst_course import costs, training
 from nst_course.grading.hints import HINTS
-from nst_course.images import save_image
-from tests.fixtures.grading_corpus import CORPUS
+from tests.fixtures.grading_corpus import CORPUS, define
 
 tf1 = tf.compat.v1
-
-
-def define(name, source, label):
-    """Exec ``source`` as a notebook cell would, and return the function ``name`` it defines."""
-    filename = "<corpus %s: %s>" % (name, label)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {
-        "tf": tf1,
-        "np": np,
-        "os": os,
-        "save_image": save_image,
-        "gram_matrix": costs.gram_matrix,
-    }
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace[name]
 
 
 def source_of(name, label):
@@ -61,7 +44,10 @@ def test_corpus(name, label, source, hint_id):
     else:
         assert not result.passed
         assert result.hint_id == hint_id, result.message
-        assert result.message and "\n" not in result.message and "Traceback" not in result.message
+        assert result.message and "Traceback" not in result.message
+        first, *rest = result.message.split("\n")
+        assert first == result.hint and "Error" not in first  # the hint, never the raw error
+        assert all(line.startswith("    (") for line in rest)  # the error, indented, below
 
 
 def test_every_wrong_approach_of_the_issue_has_its_hint_in_the_corpus():

@@ -1,14 +1,18 @@
 """nbgrader's own pipeline on the source notebook, in a temporary course directory.
 
-``nbgrader generate_assignment`` makes the release; ``nbgrader autograde`` grades three
+``nbgrader generate_assignment`` makes the release; ``nbgrader autograde`` grades five
 submissions in one run: the solution (full marks), the solution with one known bug (that cell
-loses its points, the others keep theirs) and the untouched release (zero, no crash). The
-scores are read from nbgrader's gradebook (SQLite). The notebook runs small: tiny VGG weights
-(``NST_VGG_MODEL``), a 40x32 image, 2 iterations.
+loses its points, the others keep theirs), the solution with a wrong gram_matrix only (its
+point only: compute_layer_style_cost is judged with the reference gram_matrix), one whose every
+graded function raises (each a hint of its own, the error below it) and the untouched release
+(zero, no crash). The scores are read from nbgrader's gradebook (SQLite); what each grade cell
+shows is compared with :func:`nst_course.grading.check` on the same code (one voice). The
+notebook runs small: tiny VGG weights (``NST_VGG_MODEL``), a 40x32 image, 2 iterations.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +39,47 @@ RIGHT = {
     % (x, x): "a_%s = tf.reshape(a_%s, [n_C, n_H * n_W])" % (x, x)
     for x in "SG"
 }
+# The forgotten transpose in gram_matrix, and nothing else.
+GRAM_BUG = {"GA = tf.matmul(A, tf.transpose(A))": "GA = tf.matmul(A, A)"}
+# A raising mistake in each graded function (tests/fixtures/grading_corpus.py has them all).
+RAISING = {
+    "J_content = (1 / (4 * n_H * n_W * n_C)) * tf.reduce_sum(tf.square(tf.subtract("
+    "a_C_unrolled, a_G_unrolled)))": "J_content = tf.reduce_sum(tf.square(a_C_unrolled - "
+    "a_G_unrolled)) / tf.constant(4 * n_H * n_W * n_C)",
+    "GA = tf.matmul(A, tf.transpose(A))": "GA = tf.matmul(A, np.transpose(A))",
+    "a_S = tf.transpose(tf.reshape(a_S, [n_H * n_W, n_C]))": (
+        "a_S = tf.reshape(tf.transpose(a_S, perm=[2, 0, 1]), [n_C, n_H * n_W])"
+    ),
+    "J = alpha * J_content + beta * J_style": (
+        "J = tf.multiply(alpha, J_content) + tf.multiply(beta, J_style)"
+    ),
+    "    sess.run(tf.global_variables_initializer())\n": "    pass\n",
+}
+EXPECTED_HINTS = {
+    "one-gram-bug": {"gram_matrix": "matmul-no-transpose"},
+    "raising": {
+        "compute_content_cost": "int-mixed",
+        "gram_matrix": "numpy-on-tensor",
+        "compute_layer_style_cost": "transpose-perm",
+        "total_cost": "int-mixed",
+        "model_nn": "no-initializer",
+    },
+}
+
+
+def with_changes(text, changes):
+    """The notebook ``text`` with each right line replaced by its wrong one (each must be there)."""
+    notebook = json.loads(text)
+    found = set()
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        for right, wrong in changes.items():
+            if right in source:
+                found.add(right)
+                source = source.replace(right, wrong)
+        cell["source"] = source
+    assert found == set(changes), set(changes) - found
+    return json.dumps(notebook)
 
 
 def run(args, cwd, env):
@@ -101,6 +146,8 @@ def graded(tmp_path_factory, tiny_mat):
         assert right in buggy
         buggy = buggy.replace(right, bug)
     submissions["one-bug"] = buggy
+    submissions["one-gram-bug"] = with_changes(submissions["solution"], GRAM_BUG)
+    submissions["raising"] = with_changes(submissions["solution"], RAISING)
     for student, text in submissions.items():
         folder = course / "submitted" / student / NAME
         folder.mkdir(parents=True)
@@ -166,3 +213,65 @@ def test_the_untouched_release_gets_zero_without_crashing(graded):
     assert score == 0 and max_score == TOTAL and set(cells) == {"test_" + n for n in POINTS}
     shown = check_outputs(course, "release")["test_compute_content_cost"]
     assert any("not implemented yet" in text for _, _, text in shown)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def graded_code(course, student):
+    """The student's graded functions, defined as the notebook defines them (one namespace)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from nst_course.images import save_image
+    from tests.fixtures.grading_corpus import define
+
+    nb = nbformat.read(str(course / "submitted" / student / NAME / NOTEBOOK), as_version=4)
+    namespace = {"tf": tf.compat.v1, "np": np, "os": os, "save_image": save_image}
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            define(
+                None, cell.source, "%s %s" % (student, cell.metadata.nbgrader.grade_id), namespace
+            )
+    return namespace
+
+
+@pytest.mark.parametrize("student", ["solution", "one-gram-bug", "raising", "one-bug", "release"])
+def test_nbgrader_shows_what_the_checks_say(graded, student):
+    """One voice: each grade cell shows the course-style check's words (seed 1) and, when it
+    fails, nbgrader's hidden test fails with the words of the same check at the hidden seed."""
+    from nst_course import grading
+
+    course, scores = graded
+    namespace = graded_code(course, student)
+    nb = nbformat.read(str(course / "autograded" / student / NAME / NOTEBOOK), as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        name = meta["grade_id"][len("test_") :]
+        visible = grading.check(name, namespace[name])
+        hidden = grading.check(name, namespace[name], seed=2017)
+        printed = [ANSI.sub("", o.get("text", "")) for o in cell.outputs if o.get("name")]
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        assert [o.get("name") for o in cell.outputs if o.get("name")] == ["stdout"], name
+        assert printed == [visible.message + "\n"], name
+        assert scores[student][2][meta["grade_id"]] == (POINTS[name] if hidden.passed else 0)
+        if hidden.passed:
+            assert not errors, name
+        else:
+            assert [e["ename"] for e in errors] == ["AssertionError"], name
+            assert errors[0]["evalue"] == hidden.message, name
+        expected = EXPECTED_HINTS.get(student, {}).get(name)
+        if expected:
+            assert visible.hint_id == hidden.hint_id == expected, visible.message
+
+
+def test_a_wrong_gram_matrix_costs_its_point_only(graded):
+    course, scores = graded
+    score, _, cells = scores["one-gram-bug"]
+    assert score == TOTAL - POINTS["gram_matrix"]
+    assert cells["test_gram_matrix"] == 0 and cells["test_compute_layer_style_cost"] == 2
+    shown = check_outputs(course, "one-gram-bug")["test_compute_layer_style_cost"]
+    text = ANSI.sub("", "".join(t for _, _, t in shown))
+    assert text.startswith("All tests passed\nNote: judged with the reference gram_matrix; yours")

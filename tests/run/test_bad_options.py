@@ -46,8 +46,9 @@ from tests.fixtures.bad_input import (
         ("--style-layers", "conv1_1:heavy", "argument --style-layers: 'heavy' is not a number"),
         (
             "--style-layers",
-            "conv1_1",
-            "argument --style-layers: 'conv1_1': write each style layer as NAME:WEIGHT",
+            "conv1_1,conv2_1:0.5",
+            "argument --style-layers: 'conv1_1,conv2_1:0.5': give every style layer a weight "
+            "(NAME:WEIGHT) or none (equal weights)",
         ),
         ("--max-pixels", "0", "argument --max-pixels: '0' must be greater than 0"),
         (

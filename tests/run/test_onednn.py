@@ -141,18 +141,30 @@ def test_equivalence_and_published_outputs_with_onednn_forced(setting, want):
 
 
 def test_the_notebook_turns_onednn_on_before_tensorflow():
-    """The notebook trains too (model_nn): its first code cell asks for oneDNN before anything
-    imports TensorFlow (README, "Speed on each CPU kind")."""
+    """The notebook trains too (model_nn): its first code cell calls the notebooks' set-up,
+    which asks for oneDNN, before anything imports TensorFlow (README, "Speed on each CPU
+    kind")."""
+    import inspect
     import json
 
-    path = os.path.join(ROOT, "notebooks", "Art_Generation_with_Neural_Style_Transfer.ipynb")
-    with open(path, encoding="utf-8") as fh:
-        cells = [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
-    lines = [line.strip() for line in "".join(cells[0]["source"]).splitlines()]
-    enable = next(i for i, line in enumerate(lines) if line.startswith("enable_onednn()"))
-    tensorflow_lines = [
-        i
-        for i, line in enumerate(lines)
-        if "tensorflow" in line.lower() or line.startswith("from nst_course import")
-    ]
-    assert tensorflow_lines and enable < min(tensorflow_lines)
+    from nst_course.notebook import session
+
+    assert "enable_onednn()" in inspect.getsource(session.setup)
+    for name in (
+        "Art_Generation_with_Neural_Style_Transfer.ipynb",
+        "student/Art_Generation_with_Neural_Style_Transfer.ipynb",
+        "Demos.ipynb",
+    ):
+        path = os.path.join(ROOT, "notebooks", name)
+        with open(path, encoding="utf-8") as fh:
+            cells = [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
+        source = "".join(cells[0]["source"]).splitlines()
+        lines = [line.split("#")[0].strip() for line in source]  # code, not comments
+        enable = next(i for i, line in enumerate(lines) if "= setup(" in line)
+        tensorflow_lines = [
+            i
+            for i, line in enumerate(lines)
+            if "tensorflow" in line.lower()
+            or (line.startswith("from nst_course") and "notebook" not in line)
+        ]
+        assert tensorflow_lines and enable < min(tensorflow_lines), name
