@@ -81,7 +81,7 @@ rm -f /autograder/results/results.json  # only ours is ever read: none if the gr
 work="$(mktemp -d)"
 trap 'rm -rf "$work" /autograder/results/.results.json.partial' EXIT
 "$VENV/bin/python" -m nst_course grade /autograder/submission --format gradescope \
-    --out "$work/grades" {options} > /autograder/results/.results.json.partial
+    --output-dir "$work/grades" {options} > /autograder/results/.results.json.partial
 mv /autograder/results/.results.json.partial /autograder/results/results.json
 echo "results written to /autograder/results/results.json"
 """

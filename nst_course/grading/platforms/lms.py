@@ -1,6 +1,6 @@
 """LMS grade files: ``nst-course grade ... --export canvas|moodle FILE.csv [--roster R.csv]``.
 
-The file holds every student of the grader's gradebook (``--out``) with their total points,
+The file holds every student of the grader's gradebook (``--output-dir``) with their total points,
 in the columns the LMS's grade import reads:
 
 - **Canvas** (Grades > Import): ``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``,

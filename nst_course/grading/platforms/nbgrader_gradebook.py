@@ -13,7 +13,7 @@ formgrader and ``nbgrader export`` show them:
 - the submission's ``timestamp.txt`` (written by ``nbgrader collect``) is its time, so late
   penalties work as usual.
 
-Our own results (gradebook.db, grades.csv, feedback/<student>.md) go to ``--out`` as for any
+Our own results (gradebook.db, grades.csv, feedback/<student>.md) go to ``--output-dir`` as for any
 ``nst-course grade``. The course's settings (``course_id``, ``db_url``) are read from its
 ``nbgrader_config.py`` when there is one.
 """
