@@ -45,9 +45,10 @@ def add_parser(subparsers, formatter_class, parser_class=None):
     )
     p.add_argument(
         "submissions",
-        nargs="+",
+        nargs="*",
         metavar="SUBMISSION",
-        help="notebook (.ipynb), Python file (.py) or folder of submissions",
+        help="notebook (.ipynb), Python file (.py) or folder of submissions (none with "
+        "--gradescope-bundle or --nbgrader)",
     )
     p.add_argument(
         "--output-dir",
@@ -101,14 +102,17 @@ def add_parser(subparsers, formatter_class, parser_class=None):
         default=None,
         help="seed of the checks' random inputs (default: a new one each run)",
     )
+    from .platforms.cli import add_options
+
+    add_options(p)  # Gradescope, nbgrader, Canvas and Moodle (grading/platforms)
     p.set_defaults(handler=run_grade)
     return p
 
 
 def run_grade(args):
+    from .platforms.cli import run
     from .runner import GradeOptions, grade
 
     fields = GradeOptions.__dataclass_fields__
-    return grade(
-        GradeOptions(**{name: getattr(args, name) for name in fields if hasattr(args, name)})
-    )
+    options = GradeOptions(**{name: getattr(args, name) for name in fields if hasattr(args, name)})
+    return run(args, options, grade)
