@@ -222,8 +222,8 @@ def grade_submission(payload: dict) -> dict:
     from ..run.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()  # the checks' references use TensorFlow: without its chatter
-    from . import probes as make_probes
     from .points import GRADED
+    from .probing import probes as make_probes
 
     began = time.monotonic()
     notes = list(payload.get("notes", []))

@@ -25,11 +25,11 @@ class GradeOptions:
     out: str = "grades"
     timeout: float = 120.0
     memory: float = 4.0  # GB
-    workers: int = None
-    scheduler: str = None
+    workers: int | None = None
+    scheduler: str | None = None
     force: bool = False
     json: bool = False
-    seed: int = None
+    seed: int | None = None
     no_sandbox: bool = False
 
 
