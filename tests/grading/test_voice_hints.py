@@ -185,12 +185,7 @@ def test_an_unrelated_none_line_does_not_hide_the_mistake():
     """A hand-written body (no START/END markers) with a leftover ``x = None`` line and a
     forgotten transpose: the error names the transpose, not "not implemented yet"; the same
     body that *uses* the None is still "not implemented yet"."""
-    forgot = (
-        "def gram_matrix(A):\n"
-        "    GA = None\n"
-        "    GA = tf.matmul(A, A)\n"
-        "    return GA\n"
-    )
+    forgot = "def gram_matrix(A):\n    GA = None\n    GA = tf.matmul(A, A)\n    return GA\n"
     result = grading.check("gram_matrix", define("gram_matrix", forgot, "None then A A"))
     assert result.hint_id == "matmul-no-transpose", result.message
     used = "def gram_matrix(A):\n    GA = None\n    return tf.matmul(GA, tf.transpose(A))\n"
