@@ -7,9 +7,15 @@ import os
 import threading
 import time
 
+import nst_course
 from tests.fixtures import grade_samples as samples
 
 from .sandboxed import box_processes, grade, needs_sandbox, our_cgroups, sysv_keys
+
+#: The package's source in the clone the grader runs from (the reference lives there): the
+#: sandbox must not see it. (The clone's folder itself may exist there, empty but for a bound
+#: virtual environment inside it, as in CI.)
+CHECKOUT = os.path.dirname(os.path.abspath(nst_course.__file__))
 
 pytestmark = needs_sandbox
 
@@ -188,7 +194,7 @@ def test_its_world_holds_nothing_of_the_machine(tmp_path):
         code = """def compute_content_cost(a_C, a_G):
     import os
     seen = []
-    for path in ('/etc/shadow', '/etc/passwd', '/root/.bashrc', '/home', %r, %r, '/work/coord',
+    for path in ('/etc/shadow', '/etc/passwd', '/root/.bashrc', '/home', %r, %r, %r,
                  '/sys/fs/cgroup', '/run'):
         if os.path.exists(path):
             seen.append(path)
@@ -200,7 +206,7 @@ def test_its_world_holds_nothing_of_the_machine(tmp_path):
         except OSError:
             pass
     raise RuntimeError('UID %%d PIDS %%s SEEN %%s' %% (os.getuid(), sorted(os.listdir('/proc'))[:3], seen))
-""" % (str(secret), str(tmp_path))
+""" % (str(secret), str(tmp_path), CHECKOUT)
         rows, _ = grade((samples.IMPORTS + code).encode(), graded=["compute_content_cost"])
     finally:
         del os.environ["NST_TEACHER_SECRET"]
