@@ -29,7 +29,10 @@ def add_options(p: argparse.ArgumentParser) -> None:
         "--visibility",
         choices=VISIBILITIES,
         default="visible",
-        help="Gradescope: when students see each function's points and hint",
+        metavar="WHEN",
+        help="Gradescope: when students see each function's points and hint: "
+        + ", ".join(VISIBILITIES)
+        + " (default: visible)",
     )
     g.add_argument(
         "--gradescope-bundle",
