@@ -411,17 +411,31 @@ def _site_packages():
     return found
 
 
+#: Folders the sandbox mounts afresh (tmpfs, its own /dev and /proc, the given code): a bind
+#: below one of them would be hidden, so such a path is bound under :data:`RELOCATED` instead
+#: (a virtual environment in ``mktemp -d``, as in CI, lives under /tmp).
+COVERED_BY_SANDBOX = ("/tmp", "/var/tmp", "/dev", "/proc", "/box", "/given")
+RELOCATED = "/outside"
+
+
+def _inside(path: str) -> str:
+    """Where the sandbox sees the machine's ``path`` (itself, or under :data:`RELOCATED`)."""
+    if any(path == top or path.startswith(top + "/") for top in COVERED_BY_SANDBOX):
+        return RELOCATED + path
+    return path
+
+
 def _bind_roots():
     """The read-only binds of the sandbox's world: (source, destination) pairs."""
-    binds = [("/usr", "/usr")]
+    sources = ["/usr"]
     for folder in (sys.base_prefix, os.path.dirname(os.path.dirname(_python()))):
         folder = os.path.realpath(folder)
-        if not folder.startswith("/usr/") and (folder, folder) not in binds:
-            binds.append((folder, folder))
+        if not folder.startswith("/usr/") and folder not in sources:
+            sources.append(folder)
     for path in _site_packages():
-        if not any(path == d or path.startswith(d + "/") for _, d in binds):
-            binds.append((path, path))
-    return binds
+        if not any(path == s or path.startswith(s + "/") for s in sources):
+            sources.append(path)
+    return [(source, _inside(source)) for source in sources]
 
 
 def _covered(binds):
@@ -440,9 +454,9 @@ def _covered(binds):
         candidates.add(os.path.join(os.path.realpath(folder or "."), "nst_course"))
     covered = []
     for path in sorted(candidates):
-        inside = any(path.startswith(d.rstrip("/") + "/") for _, d in binds)
+        inside = any(path.startswith(s.rstrip("/") + "/") for s, _ in binds)
         if inside and os.path.isdir(path):
-            covered.append(path)
+            covered.append(_inside(path))
     return covered
 
 
@@ -466,7 +480,7 @@ def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
         command += ["--perms", "0755", "--dir", folder]
     for source, destination in binds:
         command += ["--ro-bind", source, destination]
-    python_path = ["/given"] + _site_packages()
+    python_path = ["/given"] + [_inside(path) for path in _site_packages()]
     for path in _covered(binds):  # the package (and its notebooks) where a bind would show it
         if path.endswith("/nst_course"):
             command += ["--ro-bind", os.path.join(stage_dir, "nst_course"), path]
@@ -503,7 +517,8 @@ def bwrap_command(bwrap: str, stage_dir: str, control_fd: int) -> list:
             environment[name] = os.environ[name]
     for name, value in environment.items():
         command += ["--setenv", name, value]
-    return command + ["--", _python(), "-S", "-m", "nst_course.grading.box", str(control_fd), "1"]
+    python = _inside(_python())
+    return command + ["--", python, "-S", "-m", "nst_course.grading.box", str(control_fd), "1"]
 
 
 def _unconfined_command(stage_dir, control_fd):
