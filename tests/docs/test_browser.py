@@ -38,7 +38,10 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
     )
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -226,14 +229,23 @@ def test_the_student_runs_the_first_check_and_reads_one_hint(lab, browser, tmp_p
 
 def test_the_lecturer_moves_an_explorer_slider_and_sees_a_new_run(lab, browser, tmp_path):
     url, _ = lab
-    _open(browser, url, "Demos.ipynb")
-    for text in ("notebook = setup(", "explorer = explore("):
-        cell = _cell(browser, text)
-        _select(browser, cell)
-        _keys(browser, Keys.CONTROL, Keys.ENTER)
     wait = WebDriverWait(browser, 300)
     current = "//div[contains(@class,'widget-html')][contains(., 'current: alpha')]"
-    wait.until(EC.presence_of_element_located((By.XPATH, current)))
+    # Two tries: once in a fresh-clone CI run a keystroke reached the page before the cell took
+    # the focus, so the explorer never ran (not reproduced since); a second open of the page
+    # runs both cells again. A real failure fails both tries.
+    for attempt in (1, 2):
+        _open(browser, url, "Demos.ipynb")
+        for text in ("notebook = setup(", "explorer = explore("):
+            cell = _cell(browser, text)
+            _select(browser, cell)
+            _keys(browser, Keys.CONTROL, Keys.ENTER)
+        try:
+            WebDriverWait(browser, 150).until(EC.presence_of_element_located((By.XPATH, current)))
+            break
+        except TimeoutException:
+            if attempt == 2:
+                raise
     assert "conv1_1 ... conv5_1" in browser.find_element(By.XPATH, current).text
     # the style-depth slider: focus its handle and press the left arrow (5 -> 4)
     slider = browser.find_element(
