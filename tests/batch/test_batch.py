@@ -351,8 +351,10 @@ def test_ctrl_c_keeps_finished_jobs(pictures, tiny_mat, tmp_path):
             tiny_mat,
             "--workers",
             "1",
+            # long enough that jobs are still pending when the first one's marker appears,
+            # even on an idle machine (at 40 a fast machine could finish all four first)
             "--iterations",
-            "40",
+            "200",
             *COMMON[:4],
         ],
         env=cli_env(),
