@@ -160,11 +160,14 @@ def _diagnosis(name, kind, message, placeholders):
         return _matmul_hint(message) or "matmul-no-transpose"
     if "matrix size-incompatible" in lowered or "in[0] mismatch in[1]" in lowered:
         return "matmul-no-transpose"  # the same mistake, found when the graph ran
+    # a None line left somewhere decides only when no shape or type mistake above named the
+    # error: in a body without START/END markers an unrelated `x = None` must not hide e.g. a
+    # forgotten transpose; an uninitialised variable in model_nn is the template's None line
+    if placeholders:
+        return "not-implemented"
     if name == "model_nn" and (kind == "FailedPreconditionError" or "uninitiali" in lowered):
         return "no-initializer"
-    # a None line left somewhere decides only when nothing above named the error: in a body
-    # without START/END markers an unrelated `x = None` must not hide e.g. a forgotten transpose
-    return "not-implemented" if placeholders else None
+    return None
 
 
 def _error_hint(name, error, placeholders):
