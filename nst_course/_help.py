@@ -61,6 +61,13 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
             return iter(())
         return super()._iter_indented_subactions(action)
 
+    def _split_lines(self, text, width):
+        # Never at a hyphen: "--scale-iterations" or "lbfgs-carry" split over two lines reads
+        # as two words, and a pasted command would no longer run; a path longer than the line
+        # stays whole too, so it can be copied.
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+
     def _fill_text(self, text, width, indent):
         out = []
         for block in re.split(r"\n\s*\n", plain(text).strip("\n")):
@@ -74,6 +81,7 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
                         width,
                         initial_indent=indent,
                         subsequent_indent=indent,
+                        break_on_hyphens=False,
                     )
                 )
         return "\n\n".join(out)
@@ -96,7 +104,9 @@ def group_commands(parser: argparse.ArgumentParser) -> None:
             continue
         lines.append("  %s:" % title)
         for name in present:
-            wrapped = textwrap.wrap(helps[name], max(20, width() - column)) or [""]
+            wrapped = textwrap.wrap(
+                helps[name], max(20, width() - column), break_on_hyphens=False
+            ) or [""]
             lines.append("    %-*s%s" % (column - 4, name, wrapped[0]))
             lines += [" " * column + rest for rest in wrapped[1:]]
     parser.epilog = "\n".join(lines) + "\n\n" + (parser.epilog or "")
