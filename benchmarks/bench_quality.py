@@ -33,11 +33,14 @@ The demo pair (images/tubingen.jpg, images/monet.jpg) at --size, one seed, one w
 Results go to benchmarks/results/quality.json (one entry per size and weights) and a table;
 ``--json results/quality-DATE.json`` writes a dated file, its pictures beside it
 (``quality-DATE_<size>_<candidate>.jpg``), with the ``uptime`` load averages at the start and
-end. Candidates include the preset before issue 25 (``fast-scipy``) and the colour-matched start
-(``fast-colors``); docs/performance/time-to-picture.md has the results.
+end. Candidates include the preset before issue 25 (``fast-scipy``), the colour-matched start
+(``fast-colors``) and the preset in float32 (``fast-float32``: on a CPU with bfloat16 units
+``fast`` computes in bfloat16, and its costs are then read in float32 by the course's graph,
+``float32_cost``); docs/performance/time-to-picture.md has the results.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -64,6 +67,8 @@ REFERENCE = {"name": "course", "options": {}}
 #: the cost after each of its iterations. "fast" is nst_course.run.presets.PRESETS["fast"].
 CANDIDATES = [
     {"name": "fast", "preset": "fast"},
+    # the preset in float32 on any CPU (on one without bfloat16 units this is what "fast" runs)
+    {"name": "fast-float32", "preset": "fast", "options": {"precision": "float32"}},
     # the preset before issue 25: SciPy's L-BFGS-B, a fresh line search at each scale
     {
         "name": "fast-scipy",
@@ -178,6 +183,34 @@ def recipe_options(recipe, height, width, seed, weights):
 # --------------------------------------------------------------------------- a recipe's process
 
 
+def float32_cost(opts, last, weights):
+    """``judge(sess, graph)``: the output-size total cost of the image in ``graph`` (untimed).
+    For a float32 recipe its own J; for ``--precision bfloat16`` (or ``auto`` resolved to it)
+    the course's float32 graph at the output size, built once, the image copied into it: every
+    recipe is judged in the reference's arithmetic."""
+    import nst_course.run.graph as job
+    from nst_course._tf import tf1
+    from nst_course.run.precision import resolve
+    from nst_course.run.stage import stage_options
+
+    if resolve(opts.precision) == "float32":
+        return lambda sess, graph: float(sess.run(graph.J))
+    f32 = dataclasses.replace(stage_options(opts, last), precision="float32", optimizer="adam")
+    graph_tf = tf1.Graph()
+    with graph_tf.as_default():
+        own = tf1.Session(graph=graph_tf)
+        judged = job.build(f32, job.read_images(opts, last.width, last.height, weights), own)
+        own.run(tf1.global_variables_initializer())
+        image = tf1.placeholder(tf1.float32, judged.model["input"].get_shape())
+        put = judged.model["input"].assign(image)
+
+    def judge(sess, graph):
+        own.run(put, {image: sess.run(graph.model["input"])})
+        return float(own.run(judged.J))
+
+    return judge
+
+
 def units(opts, weights, keep_images):
     """Run ``opts``'s schedule one unit at a time: yields a dict per graph build and per
     iteration ({'seconds', 'stage', 'iteration', 'cost'}), ``cost`` being the output-size
@@ -186,11 +219,13 @@ def units(opts, weights, keep_images):
     import nst_course.run.graph as job
     from nst_course._tf import tf1
     from nst_course.run.lbfgs import LBFGS
+    from nst_course.run.precision import session_config
     from nst_course.run.schedule import plan, upsample
     from nst_course.run.stage import stage_options
 
     stages = plan(opts)
     image = carried = None
+    judge = float32_cost(opts, stages[-1], weights)
     for stage in stages:
         last = stage is stages[-1]
         t = time.perf_counter()
@@ -200,7 +235,7 @@ def units(opts, weights, keep_images):
         with graph_tf.as_default():
             if opts.seed is not None:
                 tf1.set_random_seed(opts.seed)
-            with tf1.Session(graph=graph_tf) as sess:
+            with tf1.Session(graph=graph_tf, config=session_config(opts.precision)) as sess:
                 graph = job.build(stage_opts, prepared, sess)
                 sess.run(tf1.global_variables_initializer())
                 start = (
@@ -213,7 +248,7 @@ def units(opts, weights, keep_images):
                 if isinstance(graph.train_step, LBFGS):  # lbfgs-carry: the scale before's scaling
                     stepper = graph.train_step.stepper(sess, stage.iterations, carry=carried)
                 seconds = time.perf_counter() - t
-                cost = float(sess.run(graph.J)) if last else None
+                cost = judge(sess, graph) if last else None
                 yield {
                     "seconds": seconds,
                     "stage": stage.index,
@@ -232,7 +267,7 @@ def units(opts, weights, keep_images):
                     seconds = time.perf_counter() - t
                     cost = None
                     if last and (stepper is not None or (i + 1) % 20 == 0 or i + 1 == stage.end):
-                        cost = float(sess.run(graph.J))
+                        cost = judge(sess, graph)
                         keep_images[i] = sess.run(graph.model["input"])
                     yield {"seconds": seconds, "stage": stage.index, "iteration": i, "cost": cost}
                     if stepper is not None and stepper.stopped:  # --stop-below (as the driver)

@@ -39,7 +39,9 @@ BATCH_SETS = ("output_dir", "quiet", "resume", "checkpoint_every")
 _NOT_RESULT = ("output_dir", "quiet", "print_every")
 #: Options added after batches first recorded fingerprints: part of a job's fingerprint only
 #: when set, so the jobs those batches finished (at the option's default) are still skipped.
-_ADDED_LATER = {f.name: default_of(f) for f in option_fields() if f.name in ("stop_below",)}
+_ADDED_LATER = {
+    f.name: default_of(f) for f in option_fields() if f.name in ("stop_below", "precision")
+}
 
 
 @dataclass

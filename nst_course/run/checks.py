@@ -15,6 +15,7 @@ import tempfile
 from ..errors import OptionError, OutputError
 from ..layers import VGG19_LAYERS, conv_part
 from ..loading import MIN_SIDE, load_image
+from .precision import resolve as resolve_precision
 from .schedule import check_schedule
 from .start import STARTS
 
@@ -85,6 +86,7 @@ def check_options(opts):
                 "0 or more" % (name, weight)
             )
     check_layer_names(opts)
+    resolve_precision(opts.precision)  # bfloat16 where the CPU has no bfloat16 units: refused
 
     check_schedule(opts)  # --scales, --scale-iterations, --upsample
     if opts.style_layers and not any(weight > 0 for _, weight in opts.style_layers):

@@ -25,6 +25,7 @@ from ..weights import weights_for_run
 from . import fastcosts, styles
 from .onednn import frozen_weights_active
 from .options import RunOptions
+from .precision import session_config
 from .start import STARTS, colour_matched
 
 tf1 = tf.compat.v1
@@ -99,8 +100,10 @@ def _targets(
     opts: RunOptions, prepared: Prepared, model: dict, sess: Any
 ) -> tuple[np.ndarray, dict]:
     """a_C and the style Gram targets {layer: (n_C, n_C)}, computed in a session of their own:
-    its executors (and the kernels' cached copies of the weights) are freed before training."""
-    with tf1.Session(graph=sess.graph) as once:
+    its executors (and the kernels' cached copies of the weights) are freed before training.
+    With ``--precision bfloat16`` in the stage's arithmetic, as the costs that use them
+    (several style images or ``--style-scale``: in float32, :func:`styles.gram_targets`)."""
+    with tf1.Session(graph=sess.graph, config=session_config(opts.precision)) as once:
         initialize_weights(once)
         once.run(model["input"].assign(prepared.content))
         a_C = once.run(model[opts.content_layer])

@@ -19,6 +19,7 @@ from typing import Any
 from .. import _values
 from ..config import CONFIG, CONTENT_LAYER, STYLE_LAYERS
 from ..loading import MAX_PIXELS
+from .precision import PRECISIONS
 from .presets import MEASURED, PRESETS, preset_flags
 from .start import STARTS
 
@@ -140,6 +141,17 @@ class RunOptions:
         group=BEYOND,
         help="with --optimizer lbfgs-carry: end a scale (at the last one, the run) once the "
         "cost falls by less than this fraction per iteration (0: off)",
+    )
+    # Mixed precision (nst_course.run.precision): float32 is the course's arithmetic.
+    # None is float32 too, but unlike an explicit --precision float32 lets a preset choose.
+    precision: str | None = option(
+        None,
+        choices=PRECISIONS,
+        group=BEYOND,
+        help="arithmetic of the network: bfloat16 runs the convolutions on the CPU's "
+        "bfloat16 units (AMX, AVX512-BF16), several times faster where it has them, costs a "
+        "little rougher; auto: bfloat16 where native, else float32 (default: float32, the "
+        "course's)",
     )
     style_blend_weights: list[float] | None = option(
         None,

@@ -24,6 +24,7 @@ PRESETS = {
         "init": "content",
         "scales": [0.35, 1.0],
         "scale_iterations": [30, 8],
+        "precision": "auto",
     },
 }
 

@@ -31,6 +31,7 @@ from .graph import Prepared, prepare, read_images, save_result
 from .lbfgs import LBFGSState
 from .options import RunOptions
 from .outputs import write_reports
+from .precision import resolve as resolve_precision
 from .progress import Progress
 from .schedule import Stage
 from .stage import Reporting, print_line, say_lines, train_stage
@@ -112,6 +113,8 @@ def run(opts: RunOptions) -> np.ndarray:
     log = CostLog(os.path.join(opts.output_dir, "costs.csv"))
     progress = Progress(opts.iterations, every=opts.print_every, enabled=not opts.quiet)
     say = None if opts.quiet else print_line
+    if resolve_precision(opts.precision) == "bfloat16":  # the printed costs are computed in it
+        say_lines(say, "Computing in bfloat16 on this CPU's bfloat16 units (--precision)")
     try:
         image = _train(opts, full, log, progress, say)
     finally:

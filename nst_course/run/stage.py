@@ -33,6 +33,7 @@ from ..vgg import release_weight_values
 from .graph import Prepared, RunGraph, build, initial_image
 from .lbfgs import LBFGS, LBFGSState, Stepper
 from .options import RunOptions
+from .precision import session_config
 from .safety import StepWatch, save_on_interrupt
 from .schedule import Stage
 
@@ -250,7 +251,7 @@ def train_stage(
     with graph_tf.as_default():
         if opts.seed is not None:
             tf1.set_random_seed(opts.seed)
-        with tf1.Session(graph=graph_tf) as sess:
+        with tf1.Session(graph=graph_tf, config=session_config(opts.precision)) as sess:
             graph = build(stage_opts, prepared, sess)
             release_weight_values(graph_tf)
             if start_image is None:
