@@ -69,6 +69,39 @@ CANDIDATES = [
     {"name": "fast", "preset": "fast"},
     # the preset in float32 on any CPU (on one without bfloat16 units this is what "fast" runs)
     {"name": "fast-float32", "preset": "fast", "options": {"precision": "float32"}},
+    # the preset's arithmetic and optimiser on other coarse scales (bfloat16 makes a coarse
+    # evaluation cost relatively more: fixed costs per session.run)
+    {
+        "name": "fast-0.5x20",
+        "preset": "fast",
+        "options": {"scales": [0.5, 1.0], "scale_iterations": [20, 8]},
+    },
+    {
+        "name": "fast-0.5x25",
+        "preset": "fast",
+        "options": {"scales": [0.5, 1.0], "scale_iterations": [25, 8]},
+    },
+    {
+        "name": "fast-0.5x12",
+        "preset": "fast",
+        "options": {"scales": [0.5, 1.0], "scale_iterations": [12, 8]},
+    },
+    {
+        "name": "fast-0.6x12",
+        "preset": "fast",
+        "options": {"scales": [0.6, 1.0], "scale_iterations": [12, 8]},
+    },
+    # the preset before bfloat16 (0.35 x 30, then 8), in float32
+    {
+        "name": "fast-float32-0.35x30",
+        "preset": "fast",
+        "options": {"precision": "float32", "scales": [0.35, 1.0], "scale_iterations": [30, 8]},
+    },
+    {
+        "name": "fast-0.35x30",
+        "preset": "fast",
+        "options": {"scales": [0.35, 1.0], "scale_iterations": [30, 8]},
+    },
     # the preset before issue 25: SciPy's L-BFGS-B, a fresh line search at each scale
     {
         "name": "fast-scipy",
@@ -572,6 +605,10 @@ def memory_report(height, width, weights):
         # the preset's scales and sizes with fewer iterations: the peak is the largest
         # scale's, and the preset's own 70 iterations would only make it slower
         ("--preset fast, %s iterations" % short, ["--preset", "fast", "--scale-iterations", short]),
+        (
+            "--preset fast --precision float32, %s iterations" % short,
+            ["--preset", "fast", "--precision", "float32", "--scale-iterations", short],
+        ),
     )
     with tempfile.TemporaryDirectory() as tmp:
         for n, (label, extra) in enumerate(runs):

@@ -188,6 +188,14 @@ def tradeoff(data: dict):
     return caption, header, rows
 
 
+def _whole(rep: dict, ref: dict) -> str:
+    """A repetition's whole run (builds and iterations) and its ratio to the reference's."""
+    seconds, base = rep.get("total_seconds"), ref.get("seconds")
+    if seconds is None or not base:
+        return "-"
+    return "%s s (%s)" % (_fmt(seconds), _fmt(seconds / base))
+
+
 def quality(data: dict):
     header = [
         "run (date, load average at start)",
@@ -196,6 +204,8 @@ def quality(data: dict):
         "time to J200",
         "ratio to the course's run (median)",
         "J200 reached at iteration",
+        "whole run (ratio)",
+        "final J",
     ]
     rows = []
     for name, run in data.get("runs", {}).items():
@@ -214,6 +224,8 @@ def quality(data: dict):
                 "%s s (J200 = %s)" % (_fmt(ref.get("seconds")), _fmt(ref.get("J200"), 5)),
                 "1",
                 "199",
+                "1",
+                _fmt(ref.get("J200"), 5),
             ]
         )
         for cname, c in race.get("candidates", {}).items():
@@ -227,6 +239,8 @@ def quality(data: dict):
                     "%s (%s)"
                     % (_fmt(c.get("ratio_median")), ", ".join(_fmt(r.get("ratio")) for r in reps)),
                     ", ".join(_fmt(r.get("iteration")) for r in reps),
+                    ", ".join(_whole(r, ref) for r in reps),
+                    _fmt(reps[0].get("final_cost") if reps else None, 5),
                 ]
             )
     return "each recipe until its total cost at the output size is at or below J200", header, rows
@@ -258,6 +272,12 @@ RENDERERS = {
     "tradeoff": tradeoff,
     "quality": quality,
 }
+
+
+def renderer(name: str):
+    """The renderer of results/NAME.json: by its name, or by the name before its date
+    (``quality-2026-12-02`` is a ``quality`` table), else :func:`generic`."""
+    return RENDERERS.get(name) or RENDERERS.get(name.split("-")[0], generic)
 
 
 def table(caption: str, header: list[str], rows: list[list[str]], source: str) -> nodes.table:
@@ -301,7 +321,7 @@ class BenchmarkTable(SphinxDirective):
                 raise self.error("benchmark-table: no table %r in %s" % (self.arguments[1], path))
             caption, header, rows = history(data, self.arguments[1])
         else:
-            caption, header, rows = RENDERERS.get(name, generic)(data)
+            caption, header, rows = renderer(name)(data)
         return [table(caption, header, rows, "benchmarks/results/%s.json" % name)]
 
 

@@ -25,6 +25,7 @@ from ..weights import weights_for_run
 from . import fastcosts, styles
 from .onednn import frozen_weights_active
 from .options import RunOptions
+from .precision import resolve as resolve_precision
 from .precision import session_config
 from .start import STARTS, colour_matched
 
@@ -154,7 +155,8 @@ def build(opts: RunOptions, prepared: Prepared, sess: Any) -> RunGraph:
         from .lbfgs import LBFGS
 
         carried = opts.optimizer == "lbfgs-carry"
-        train_step = LBFGS(J, model["input"], carried=carried, stop=opts.stop_below)
+        rough = resolve_precision(opts.precision) == "bfloat16"
+        train_step = LBFGS(J, model["input"], carried=carried, stop=opts.stop_below, rough=rough)
     else:
         train_step = tf1.train.AdamOptimizer(opts.learning_rate).minimize(J)
     return RunGraph(model, J, J_content, J_style, train_step, extra)

@@ -55,11 +55,15 @@ class LBFGS:
     ``carried`` (``--optimizer lbfgs-carry``): :meth:`stepper` makes a :class:`CarriedStepper`
     instead of SciPy's L-BFGS-B, which starts from the step scaling a coarser stage handed on
     (its ``carry``) and ends early when an iteration lowers J by less than ``stop`` times J
-    (``--stop-below``).
+    (``--stop-below``). ``rough``: the graph computes in bfloat16 (``--precision``), said when
+    a line search fails.
     """
 
-    def __init__(self, J, variable, carried: bool = False, stop: float = 0.0) -> None:
+    def __init__(
+        self, J, variable, carried: bool = False, stop: float = 0.0, rough: bool = False
+    ) -> None:
         self.carried = bool(carried)
+        self.rough = bool(rough)  # J and dJ/dG computed in bfloat16 (--precision)
         self.stop = float(stop or 0.0)
         self.J = J
         self.variable = variable
@@ -353,18 +357,26 @@ class CarriedStepper:
         t = 1.0
         if self.gamma is None:
             t = self.first_move / max(float(np.max(np.abs(d))), 1e-12)
+        found = False
         for _ in range(20):
             x_new = np.clip(self.x + t * d, self.lower, self.upper)
+            if np.array_equal(x_new, self.x):  # t * d below float32's resolution: no step left
+                break
             J_new, g_new = self._evaluate(x_new)
             decrease = float(np.dot(self.g.astype(np.float64), x_new - self.x))
             if np.isfinite(J_new) and J_new <= self.J + ARMIJO * decrease:
+                found = True
                 break
             # the minimiser of the parabola through J(0), J'(0) = slope and J(t)
             curve = J_new - self.J - slope * t if np.isfinite(J_new) else 0.0
             fit = -slope * t * t / (2.0 * curve) if curve > 0 else 0.0
             t = min(max(fit, 0.1 * t), 0.5 * t)
-        else:
-            self._stop("the line search found no lower cost")
+        if not found:
+            why = "the line search found no lower cost"
+            if self.lbfgs.rough:  # bfloat16's gradient can be too rough near a minimum
+                why += " (in bfloat16: --precision float32 computes J and dJ/dG exactly)"
+            self.lbfgs.set_image(self.sess, self.x)  # not the last trial: the best image
+            self._stop(why)
             return False
         self.steps.append(t)
         self._remember(x_new - self.x, g_new - self.g)

@@ -149,7 +149,7 @@ class RunOptions:
         choices=PRECISIONS,
         group=BEYOND,
         help="arithmetic of the network: bfloat16 runs the convolutions on the CPU's "
-        "bfloat16 units (AMX, AVX512-BF16), several times faster where it has them, costs a "
+        "bfloat16 units (AMX, AVX512-BF16), 2.5 times as fast where it has them, costs a "
         "little rougher; auto: bfloat16 where native, else float32 (default: float32, the "
         "course's)",
     )

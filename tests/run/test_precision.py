@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from nst_course.errors import OptionError
-from nst_course.run import graph, precision, runner
+from nst_course.run import graph, lbfgs, precision, runner
 from nst_course.run.options import RunOptions
 from nst_course.run.presets import PRESETS, apply_preset
 from tests.fixtures.option_runs import read_costs
@@ -137,7 +137,10 @@ def test_bfloat16_costs_are_the_float32_ones_to_bfloat16_rounding(pictures, tiny
 
 
 @needs_bfloat16
-def test_a_bfloat16_run_optimises_and_says_so(tmp_path, pictures, tiny_mat, capsys):
+def test_a_bfloat16_run_optimises_and_says_so(tmp_path, pictures, capsys):
+    # VGG-19's true channel counts (random weights, as the benchmarks): bfloat16's rounding
+    # averages out over 64-512 channels. On the tiny test network (4-16 channels) it does not:
+    # there the line search stalls after a few full-size iterations, and says so.
     finals = {}
     for arithmetic in ("auto", "float32"):
         out = tmp_path / arithmetic
@@ -146,7 +149,7 @@ def test_a_bfloat16_run_optimises_and_says_so(tmp_path, pictures, tiny_mat, caps
             style=[pictures["style_a"]],
             width=W,
             height=H,
-            weights=tiny_mat,
+            weights="random",
             preset="fast",
             scale_iterations=[6, 6],
             precision=arithmetic,
@@ -164,7 +167,26 @@ def test_a_bfloat16_run_optimises_and_says_so(tmp_path, pictures, tiny_mat, caps
         assert rows[5][1] < rows[0][1] and rows[11][1] < rows[6][1]  # it optimises at each scale
         assert (out / "generated_image.jpg").stat().st_size > 0
         finals[arithmetic] = rows[-1][1]
-    # A rougher gradient, not a stalled run: on these tiny weights (a few channels a layer)
-    # bfloat16 ends at 1.4 times float32's cost; with the Gram matrices in bfloat16 too it
-    # stalled at 3.6 times (14117 against 3960).
-    assert finals["auto"] < 1.6 * finals["float32"], finals
+    # A rougher gradient, not a worse run
+    assert finals["auto"] < 1.25 * finals["float32"], finals
+
+
+@pytest.mark.parametrize("rough", [False, True])
+def test_a_failed_line_search_in_bfloat16_points_to_float32(rough):
+    # J = |x|^2 whose gradient is given the wrong sign: no step along -H g lowers J, as when a
+    # bfloat16 gradient is too rough near a minimum (seen on the 4-16 channel test network).
+    said = []
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        x = tf1.Variable(np.full((1, 4, 5, 3), 10.0, np.float32), name="input")
+        S = tf.reduce_sum(tf.square(x))
+        J = tf.stop_gradient(S) - S + tf.stop_gradient(S)
+        step = lbfgs.LBFGS(J, x, carried=True, rough=rough)
+        sess.run(tf1.global_variables_initializer())
+        stepper = step.stepper(sess, 5, say=said.append)
+        assert stepper.step() is False and stepper.stopped
+        np.testing.assert_array_equal(sess.run(x), np.full((1, 4, 5, 3), 10.0, np.float32))
+    hint = " (in bfloat16: --precision float32 computes J and dJ/dG exactly)"
+    assert said == [
+        "L-BFGS stopped after 0 iterations: the line search found no lower cost"
+        + (hint if rough else "")
+    ]
