@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from .checks import preflight as check_all
-from .options import BEYOND, COURSE, RunOptions, argument, by_group, flag_of
+from .options import BEYOND, COURSE, RunOptions, argument, by_group, flag_of, is_flag
 from .presets import apply_preset
 
 
@@ -29,14 +29,35 @@ def add_parser(
     for title in (COURSE, BEYOND):
         group = p.add_argument_group(title)
         for f in by_group(title):
-            group.add_argument(flag_of(f.name), **argument(f))
+            flag = {"nargs": 0, "const": True} if is_flag(f) else {}
+            group.add_argument(flag_of(f.name), **argument(f, action=Given, **flag))
     p.set_defaults(handler=cmd_run, preflight=preflight)
     return p
 
 
+class Given(argparse.Action):
+    """Stores an option's value (or ``const`` for a flag) and records that the user gave it,
+    in the namespace's :data:`GIVEN` set: ``--preset fast --scales 1`` keeps one scale, though
+    1 is the default."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
+        setattr(namespace, GIVEN, set(getattr(namespace, GIVEN, ())) | {self.dest})
+
+
+#: The parsed arguments' attribute naming the options given (:class:`Given`).
+GIVEN = "given_options"
+
+
 def options_of(args: argparse.Namespace) -> RunOptions:
     """The :class:`RunOptions` of parsed arguments (with a preset's values applied)."""
-    return apply_preset(RunOptions.from_values(args))
+    return apply_preset(RunOptions.from_values(args), given=getattr(args, GIVEN, set()))
 
 
 def preflight(args: argparse.Namespace) -> None:
@@ -52,5 +73,5 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the main job with the parsed arguments' options."""
     from .runner import run
 
-    run(RunOptions.from_values(args))
+    run(RunOptions.from_values(args), given=getattr(args, GIVEN, set()))
     return 0

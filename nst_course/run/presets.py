@@ -54,13 +54,14 @@ def preset_flags(name):
     )
 
 
-def apply_preset(opts, defaults=None):
-    """``opts`` with the values of its ``preset`` for every option left at its default, as a
-    copy; :class:`OptionError` for an unknown preset.
+def apply_preset(opts, defaults=None, given=None):
+    """``opts`` with the values of its ``preset`` for every option not chosen by the user, as
+    a copy; :class:`OptionError` for an unknown preset.
 
-    ``opts`` is a RunOptions (``defaults``: RunOptions()) or the command line's parsed
-    arguments (``defaults``: the parser's defaults), so that the checks made before
-    TensorFlow loads see the preset's values too.
+    ``given``: the names of the options the user gave (the command line records them:
+    ``nst_course.run.cli``), which keep their values even where they equal the default
+    (``--preset fast --scales 1``); without it, an option is the user's when its value
+    differs from ``defaults`` (RunOptions(): a RunOptions made in code, a batch's row).
     """
     name = getattr(opts, "preset", None)
     if not name:
@@ -71,7 +72,8 @@ def apply_preset(opts, defaults=None):
         defaults = type(opts)()
     changes = {}
     for key, value in PRESETS[name].items():
-        if getattr(opts, key) == getattr(defaults, key):
+        chosen = key in given if given is not None else getattr(opts, key) != getattr(defaults, key)
+        if not chosen:
             changes[key] = list(value) if isinstance(value, list) else value
     if dataclasses.is_dataclass(opts):
         return dataclasses.replace(opts, **changes)

@@ -17,7 +17,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -83,13 +83,14 @@ class Frames:
         save_result(os.path.join(opts.output_dir, "%d.png" % iteration), image, self.content_rgb)
 
 
-def resolve(opts: RunOptions) -> RunOptions:
-    """The options a run goes with: a preset's values, a checkpoint's options (``--resume``),
+def resolve(opts: RunOptions, given: Collection[str] | None = None) -> RunOptions:
+    """The options a run goes with: a preset's values (for the options not ``given``, see
+    :func:`~nst_course.run.presets.apply_preset`), a checkpoint's options (``--resume``),
     ``iterations`` as the schedule's total."""
     if opts.preset:  # a named recipe (nst_course.run.presets)
         from .presets import apply_preset
 
-        opts = apply_preset(opts)
+        opts = apply_preset(opts, given=given)
     if opts.resume:  # the saved run's options (nst_course.run.checkpoint)
         from .checkpoint import resume_options
 
@@ -97,15 +98,16 @@ def resolve(opts: RunOptions) -> RunOptions:
     return schedule.with_total(opts)
 
 
-def run(opts: RunOptions) -> np.ndarray:
+def run(opts: RunOptions, given: Collection[str] | None = None) -> np.ndarray:
     """Run the main job with :class:`RunOptions`; returns the final image (H, W, 3) uint8.
+    ``given``: the options the user gave on the command line (a preset leaves them alone).
 
     Writes the course's cost lines, ``<i>.png``, costs.csv (ending with the costs of the
     saved image), generated_image.jpg, costs.png, summary.png and progress.gif, and with
     ``--checkpoint-every`` the resumable state.
     """
     started = time.time()
-    opts = resolve(opts)
+    opts = resolve(opts, given)
     check_options(opts)  # before any work (nst_course.run.checks)
     check_output_dir(opts.output_dir, output_names(opts))
     full = prepare(opts)

@@ -285,3 +285,20 @@ def test_the_command_line_refuses_a_bad_schedule_in_one_line(tmp_path, pictures,
     assert status != 0 and err.count("\n") == 1
     assert "nst-course: error: --scales 0.5,0.25,1: give the fractions from coarse to fine" in err
     assert not os.path.exists(tmp_path / "o")
+
+
+def test_an_option_given_on_the_command_line_wins_over_the_preset_even_at_its_default():
+    from nst_course.cli import build_parser
+    from nst_course.run.cli import options_of
+
+    given = options_of(
+        build_parser().parse_args(
+            ["run", "--preset", "fast", "--scales", "1", "--init", "noise", "--quiet"]
+        )
+    )
+    # --scales 1 and --init noise are the defaults, but the user gave them: one scale, noise
+    assert given.scales == [1.0] and given.init == "noise" and given.quiet is True
+    assert given.optimizer == "lbfgs-carry" and given.precision == "auto"  # the preset's
+    assert runner.resolve(RunOptions(preset="fast", scales=[1.0]), given={"scales"}).scales == [1.0]
+    # in code, without the names given, an option at its default takes the preset's value
+    assert runner.resolve(RunOptions(preset="fast", scales=[1.0])).scales == [0.6, 1.0]
