@@ -4,8 +4,9 @@ With ``bfloat16`` the sessions of a stage ask TensorFlow's graph optimiser (grap
 oneDNN mixed-precision rewrite (``auto_mixed_precision_onednn_bfloat16``): the convolutions and
 their gradients run in bfloat16 on the CPU's bfloat16 units, with casts inserted around them,
 while the Gram matrices (:data:`KEEP_FLOAT32_VAR`), sums, the cost's reductions and the image
-variable stay float32. On a CPU with AMX (Intel Sapphire Rapids and later) a 400x300 evaluation of J and dJ/dG
-then takes 0.27 s against 0.70 s in float32 (docs/performance/time-to-picture.md).
+variable stay float32. On a CPU with AMX (Intel Sapphire Rapids and later) a 400x300
+evaluation of J and dJ/dG then takes 0.27 s against 0.70 s in float32
+(docs/performance/time-to-picture.md).
 
 bfloat16 keeps float32's range but 8 bits of mantissa (about 3 significant digits), so the
 gradient is a little rougher, and the costs a run prints are computed in the same arithmetic.
@@ -14,7 +15,7 @@ not the course's published numbers: the default stays ``float32`` and the course
 uses it; ``--preset fast`` asks for ``auto``.
 
     float32   the course's arithmetic (no session option at all: byte for byte as before);
-              also the default (None), which unlike an explicit float32 lets a preset choose
+              also the default (None), which a preset may replace
     bfloat16  the rewrite; refused where the CPU has no bfloat16 units or oneDNN is off
               (TensorFlow would emulate bfloat16 there, slower than float32)
     auto      bfloat16 where it is native, float32 elsewhere
