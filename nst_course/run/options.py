@@ -143,7 +143,8 @@ class RunOptions:
         "cost falls by less than this fraction per iteration (0: off)",
     )
     # Mixed precision (nst_course.run.precision): float32 is the course's arithmetic.
-    # None is float32 too, but unlike an explicit --precision float32 lets a preset choose.
+    # None is float32 too; a RunOptions made in code (no record of the options given, see
+    # presets.apply_preset) lets a preset replace None, never an explicit "float32".
     precision: str | None = option(
         None,
         choices=PRECISIONS,
