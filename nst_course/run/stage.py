@@ -166,12 +166,10 @@ class CostLines:
             self.write(*self.pending, *before)
 
     def flush(self) -> None:
-        """Write a pending line/save with a forward pass of its own."""
+        """Write a pending line/save with a forward pass of its own (L-BFGS: the costs its
+        last evaluation read, when that was of the image the variable holds)."""
         if self.pending is not None:
-            g = self.graph
-            self.write(
-                *self.pending, *self.sess.run([g.J, g.J_content, g.J_style, g.model["input"]])
-            )
+            self.write(*self.pending, *costs_and_image(self.sess, self.graph))
 
     def write(
         self,
@@ -197,6 +195,18 @@ class CostLines:
             )
         if want_save and report.frames is not None:
             report.frames(i, image)
+
+
+def costs_and_image(sess: Any, graph: RunGraph) -> tuple:
+    """(J, J_content, J_style, image) of the image in ``model['input']``: for L-BFGS the
+    values its last evaluation fetched with dJ/dG, if that evaluation was of this image (it
+    is after an accepted step), else a forward pass."""
+    if isinstance(graph.train_step, LBFGS):
+        image = sess.run(graph.model["input"])
+        costs = graph.train_step.costs_of(image)
+        if costs is not None and len(costs) == 3:
+            return (*costs, image)
+    return tuple(sess.run([graph.J, graph.J_content, graph.J_style, graph.model["input"]]))
 
 
 def say_lines(say: Callable[[str], None] | None, *lines: str) -> None:
@@ -271,7 +281,7 @@ def train_stage(
                 image, end, handed = _iterate(
                     stage_opts, stage, graph, sess, start_image, lines, carry
                 )
-            final = tuple(float(v) for v in sess.run([graph.J, graph.J_content, graph.J_style]))
+            final = tuple(float(v) for v in costs_and_image(sess, graph)[:3])
     rows = report.log.rows
     if final_row and end > stage.first and (not rows or rows[-1][0] != end - 1):
         report.log.add(end - 1, *final)

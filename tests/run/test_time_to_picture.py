@@ -197,3 +197,42 @@ def test_the_preset_uses_the_carried_lbfgs():
     opts = apply_preset(RunOptions(preset="fast"))
     assert opts.optimizer == PRESETS["fast"]["optimizer"] == "lbfgs-carry"
     assert RunOptions().optimizer == "adam" and RunOptions().stop_below == 0.0
+
+
+# --------------------------------------------------------------------------- cost lines
+
+
+def test_lbfgs_cost_lines_reuse_the_evaluation_of_the_image(tiny_mat, pictures):
+    """A cost line of an L-BFGS run takes J, J_content and J_style from the evaluation that
+    computed dJ/dG at the image the variable holds (no forward pass, no executor of its own),
+    and equals a forward pass; for any other image it makes the forward pass."""
+    from nst_course.run.stage import costs_and_image
+
+    opts = options(pictures, tiny_mat)
+    prepared = graph.prepare(opts)
+    g = tf1.Graph()
+    with g.as_default(), tf1.Session(graph=g) as sess:
+        run_graph = graph.build(opts, prepared, sess)
+        sess.run(tf1.global_variables_initializer())
+        sess.run(run_graph.model["input"].assign(prepared.content))
+        step = run_graph.train_step
+        stepper = step.stepper(sess, 3)
+        for _ in range(3):
+            assert stepper.step()
+        forward = sess.run([run_graph.J, run_graph.J_content, run_graph.J_style])
+        image = sess.run(run_graph.model["input"])
+        kept = step.costs_of(image)
+        assert kept is not None and kept[0] == stepper.J  # the accepted step's evaluation
+        np.testing.assert_allclose(kept, forward, rtol=1e-5)
+        got = costs_and_image(sess, run_graph)
+        assert got[:3] == kept
+        np.testing.assert_array_equal(got[3], image)
+        # Another image in the variable: the kept costs are not its own.
+        other = image + 3.0
+        sess.run(run_graph.model["input"].assign(other))
+        assert step.costs_of(other) is None
+        got = costs_and_image(sess, run_graph)
+        np.testing.assert_allclose(
+            got[:3], sess.run([run_graph.J, run_graph.J_content, run_graph.J_style]), rtol=1e-6
+        )
+        assert not np.allclose(got[:3], kept)
