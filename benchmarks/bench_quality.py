@@ -251,6 +251,7 @@ def units(opts, weights, keep_images):
     ``keep_images``: {iteration: image} of the last scale, filled in (untimed)."""
     import nst_course.run.graph as job
     from nst_course._tf import tf1
+    from nst_course.run.blas import one_blas_thread
     from nst_course.run.lbfgs import LBFGS
     from nst_course.run.precision import session_config
     from nst_course.run.schedule import plan, upsample
@@ -291,20 +292,28 @@ def units(opts, weights, keep_images):
                 }
                 if last:
                     keep_images[stage.first - 1] = sess.run(graph.model["input"])
-                for i in range(stage.first, stage.end):
-                    t = time.perf_counter()
-                    if stepper is None:
-                        sess.run(graph.train_step)
-                    else:
-                        stepper.step()
-                    seconds = time.perf_counter() - t
-                    cost = None
-                    if last and (stepper is not None or (i + 1) % 20 == 0 or i + 1 == stage.end):
-                        cost = judge(sess, graph)
-                        keep_images[i] = sess.run(graph.model["input"])
-                    yield {"seconds": seconds, "stage": stage.index, "iteration": i, "cost": cost}
-                    if stepper is not None and stepper.stopped:  # --stop-below (as the driver)
-                        break
+                with one_blas_thread():  # as the driver's loop (nst_course.run.blas)
+                    for i in range(stage.first, stage.end):
+                        t = time.perf_counter()
+                        if stepper is None:
+                            sess.run(graph.train_step)
+                        else:
+                            stepper.step()
+                        seconds = time.perf_counter() - t
+                        cost = None
+                        if last and (
+                            stepper is not None or (i + 1) % 20 == 0 or i + 1 == stage.end
+                        ):
+                            cost = judge(sess, graph)
+                            keep_images[i] = sess.run(graph.model["input"])
+                        yield {
+                            "seconds": seconds,
+                            "stage": stage.index,
+                            "iteration": i,
+                            "cost": cost,
+                        }
+                        if stepper is not None and stepper.stopped:  # --stop-below (as the driver)
+                            break
                 if stepper is not None:
                     stepper.close()
                     carried = stepper.state()

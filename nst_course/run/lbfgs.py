@@ -157,6 +157,10 @@ class LBFGSStepper:
 
     def __init__(self, lbfgs, sess, max_iterations, say=None):
         self.lbfgs = lbfgs
+        # loaded here, before the stage puts BLAS on one thread (nst_course.run.blas): SciPy
+        # brings a BLAS of its own
+        import scipy.optimize  # noqa: F401
+
         self.sess = sess
         self.max_iterations = int(max_iterations)
         self.say = say

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._tf import tf
 from ..vgg import release_weight_values
+from .blas import one_blas_thread
 from .graph import Prepared, RunGraph, build, initial_image
 from .lbfgs import LBFGS, LBFGSState, Stepper
 from .options import RunOptions
@@ -316,6 +317,21 @@ def _iterate(
             say_lines(report.say, line)
 
         stepper = graph.train_step.stepper(sess, opts.iterations - start, say=say, carry=carry)
+    with one_blas_thread():  # L-BFGS's NumPy algebra must not spin on TensorFlow's cores
+        return _loop(opts, stage, graph, sess, lines, start, stepper)
+
+
+def _loop(
+    opts: RunOptions,
+    stage: Stage,
+    graph: RunGraph,
+    sess: Any,
+    lines: CostLines,
+    start: int,
+    stepper: "Stepper | None",
+) -> tuple[np.ndarray, int, LBFGSState | None]:
+    """The iterations of :func:`_iterate` from ``start``, with Adam or ``stepper``."""
+    report = lines.report
     watch = StepWatch(opts, sess, graph)
     deferred = stepper is None and watch.image_read is not None
     report.progress.start(done=start)

@@ -236,3 +236,27 @@ def test_lbfgs_cost_lines_reuse_the_evaluation_of_the_image(tiny_mat, pictures):
             got[:3], sess.run([run_graph.J, run_graph.J_content, run_graph.J_style]), rtol=1e-6
         )
         assert not np.allclose(got[:3], kept)
+
+
+def test_lbfgs_steps_run_with_blas_on_one_thread(tmp_path, tiny_mat, pictures, monkeypatch):
+    """NumPy's BLAS threads spin after each dot product and slow TensorFlow's next run: a
+    stage's loop (Adam or L-BFGS) runs with every loaded BLAS on one thread, and puts the
+    count back after (nst_course.run.blas)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+    seen = []
+    real = lbfgs.CarriedStepper.step
+
+    def spy(self):
+        seen.append(blas_threads())
+        return real(self)
+
+    monkeypatch.setattr(lbfgs.CarriedStepper, "step", spy)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a machine of 2 cores or more
+        assert blas_threads() == [2]
+        runner.run(options(pictures, tiny_mat, output_dir=str(tmp_path / "out"), iterations=3))
+        assert seen == [[1], [1], [1]]
+        assert blas_threads() == [2]
