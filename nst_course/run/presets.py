@@ -33,8 +33,8 @@ PRESETS = {
 
 #: name -> what benchmarks/bench_quality.py measured (quoted by ``--help``; README has the table).
 MEASURED = {
-    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.04 of its time "
-    "at 400x300 and 0.05 at 280x210 on a CPU with bfloat16 units (AMX), 0.08 and 0.10 in "
+    "fast": "reached the course recipe's final cost (Adam, 200 iterations) in 0.03 of its time "
+    "at 400x300 and 0.04 at 280x210 on a CPU with bfloat16 units (AMX), 0.07 and 0.085 in "
     "float32 (untrained weights, 2-core machine)",
 }
 
