@@ -93,6 +93,11 @@ def worker_environment(threads_per_worker=1, extra=None):
 
 
 #: Dask's loggers, quiet unless asked (their start-up and shut-down chatter is of no use here).
+#: Dask's log level in a quiet batch. Not ERROR: after Ctrl-C a worker's heartbeat can meet the
+#: closed scheduler and log its CommClosedError with a traceback, which the user must not see
+#: (job failures reach results.csv through the tasks themselves).
+QUIET_LEVEL = logging.CRITICAL
+
 DASK_LOGGERS = (
     "distributed",
     "distributed.nanny",
@@ -122,7 +127,7 @@ def connect(
     warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
     if quiet:
         for name in DASK_LOGGERS:
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(QUIET_LEVEL)
     if scheduler:
         client = Client(scheduler, timeout="20s")
         try:
@@ -143,7 +148,7 @@ def connect(
             host="127.0.0.1",
             dashboard_address=DASHBOARD,
             memory_limit=memory_limit,
-            silence_logs=logging.ERROR if quiet else None,
+            silence_logs=QUIET_LEVEL if quiet else None,
             env=environment,
         )
     try:
