@@ -92,12 +92,12 @@ def worker_environment(threads_per_worker=1, extra=None):
     return env
 
 
-#: Dask's loggers, quiet unless asked (their start-up and shut-down chatter is of no use here).
 #: Dask's log level in a quiet batch. Not ERROR: after Ctrl-C a worker's heartbeat can meet the
 #: closed scheduler and log its CommClosedError with a traceback, which the user must not see
 #: (job failures reach results.csv through the tasks themselves).
 QUIET_LEVEL = logging.CRITICAL
 
+#: Dask's loggers, quiet unless asked (their start-up and shut-down chatter is of no use here).
 DASK_LOGGERS = (
     "distributed",
     "distributed.nanny",

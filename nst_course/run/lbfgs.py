@@ -89,14 +89,16 @@ class LBFGS:
         self.evaluated: tuple | None = None  # (image (1, n_H, n_W, 3), (J, *parts)) of the last
 
     def set_image(self, sess, x):
-        """Write the flat or (1, n_H, n_W, 3) image ``x`` into the variable."""
-        sess.run(self.assign, {self.value: np.reshape(x, self.shape).astype(np.float32)})
+        """Write the flat or (1, n_H, n_W, 3) image ``x`` into the variable; returns it as
+        written, (1, n_H, n_W, 3) float32."""
+        image = np.reshape(x, self.shape).astype(np.float32)
+        sess.run(self.assign, {self.value: image})
+        return image
 
     def loss_and_gradient(self, sess, x):
         """J(x) and dJ/dx (float64, flat) at the flat image ``x``: one run for both (and for
         ``parts``, kept with the image for :meth:`costs_of`)."""
-        image = np.reshape(x, self.shape).astype(np.float32)
-        sess.run(self.assign, {self.value: image})
+        image = self.set_image(sess, x)
         J, grad, *parts = sess.run([self.J, self.gradient, *self.parts])
         self.evaluated = (image, tuple(float(v) for v in (J, *parts)))
         return float(J), np.asarray(grad, dtype=np.float64).ravel()

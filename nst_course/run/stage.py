@@ -318,12 +318,11 @@ def _iterate(
 
         stepper = graph.train_step.stepper(sess, opts.iterations - start, say=say, carry=carry)
     with one_blas_thread():  # L-BFGS's NumPy algebra must not spin on TensorFlow's cores
-        return _loop(opts, stage, graph, sess, lines, start, stepper)
+        return _loop(opts, graph, sess, lines, start, stepper)
 
 
 def _loop(
     opts: RunOptions,
-    stage: Stage,
     graph: RunGraph,
     sess: Any,
     lines: CostLines,

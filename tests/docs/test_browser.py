@@ -247,13 +247,17 @@ def test_the_lecturer_moves_an_explorer_slider_and_sees_a_new_run(lab, browser, 
             if attempt == 2:
                 raise
     assert "conv1_1 ... conv5_1" in browser.find_element(By.XPATH, current).text
-    # the style-depth slider: focus its handle and press the left arrow (5 -> 4)
-    slider = browser.find_element(
+    # the style-depth slider: focus its handle and press the left arrow (5 -> 4). The handle is
+    # in the page before the slider is laid out (a loaded CI machine once clicked it at no size:
+    # "element not interactable"), so wait until it is visible and clickable.
+    handle = (
         By.XPATH,
         "//div[contains(@class,'widget-slider')][.//label[contains(., 'style depth')]]"
         "//*[contains(@class,'noUi-handle')]",
     )
+    slider = wait.until(EC.visibility_of_element_located(handle))
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider)
+    slider = wait.until(EC.element_to_be_clickable(handle))
     slider.click()
     slider.send_keys(Keys.ARROW_LEFT)
     wait.until(
