@@ -54,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+from nst_course.run.allocators import LIGHT_MMAP_THRESHOLD, SYSTEM_ALLOCATOR_VAR  # noqa: E402
 from nst_course.run.onednn import (
     FROZEN_WEIGHTS_VAR,
     ONEDNN_VAR,
@@ -155,14 +156,18 @@ def worker_env(kind):
     glibc's malloc arenas capped at 2 (the command line's ``_limit_malloc_arenas``); the others
     as a user would run them (the user's environment; PyTorch's OpenMP threads passive while
     waiting). A kind ending in ``_onednn_off`` runs
-    with ``TF_ENABLE_ONEDNN_OPTS=0`` (TensorFlow's convolutions on Eigen)."""
+    with ``TF_ENABLE_ONEDNN_OPTS=0`` (TensorFlow's convolutions on Eigen), one ending in
+    ``_low_memory`` with ``nst-course run --low-memory``'s allocator (nst_course.run.allocators:
+    oneDNN's tensors through malloc, a 1 MiB mmap threshold)."""
     env = dict(USER_ENV)
-    base = kind[: -len(OFF)] if kind.endswith(OFF) else kind
-    if base == "ours":
+    if graph_of(kind) == "ours":
         env.update(training_environment(USER_ENV))
         env.setdefault("MALLOC_ARENA_MAX", "2")
     if kind.endswith(OFF):
         env[ONEDNN_VAR] = "0"
+    if kind.endswith(LIGHT):
+        env[SYSTEM_ALLOCATOR_VAR] = "1"
+        env["MALLOC_MMAP_THRESHOLD_"] = str(LIGHT_MMAP_THRESHOLD)  # what its mallopt sets
     if kind == "torch_eager":
         # PyTorch's OpenMP threads spin while they wait; while other kinds take their step
         # (and on a shared machine) that spinning only steals their cores: 48x64 took 4.8 s a
@@ -173,6 +178,18 @@ def worker_env(kind):
 
 #: The suffix of a kind timed with oneDNN off.
 OFF = "_onednn_off"
+#: The suffix of a kind timed with --low-memory's allocator.
+LIGHT = "_low_memory"
+#: The suffixes of a kind that is one of the graphs run another way.
+VARIANTS = (OFF, LIGHT)
+
+
+def graph_of(kind):
+    """The graph a kind times: the kind without its variant suffix."""
+    for suffix in VARIANTS:
+        if kind.endswith(suffix):
+            return kind[: -len(suffix)]
+    return kind
 
 
 def find_torch_python(given=None):
@@ -270,8 +287,7 @@ class Server:
                 "serve",
             ]
         else:
-            graph = kind[: -len(OFF)] if kind.endswith(OFF) else kind
-            cmd = [os.path.abspath(__file__), "--serve", graph, str(height), str(width)]
+            cmd = [os.path.abspath(__file__), "--serve", graph_of(kind), str(height), str(width)]
         self.proc = subprocess.Popen(
             [python] + cmd,
             stdin=subprocess.PIPE,
@@ -523,6 +539,11 @@ def main(argv=None):
         action="store_true",
         help="also time ours and the course's graph with TF_ENABLE_ONEDNN_OPTS=0",
     )
+    parser.add_argument(
+        "--low-memory",
+        action="store_true",
+        help="also time ours with nst-course run --low-memory's allocator",
+    )
     parser.add_argument("--json", default=os.path.join(HERE, "results", "speed.json"))
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "H", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -572,6 +593,8 @@ def main(argv=None):
         print(note)
     if args.onednn_off:
         kinds += ["ours" + OFF, "course" + OFF]
+    if args.low_memory:
+        kinds.append("ours" + LIGHT)
     header = [
         "size",
         "ours s",
@@ -616,7 +639,7 @@ def main(argv=None):
                 torch_eager_s_per_step=med["torch_eager"], ratio_ours_torch=ratio["torch_eager"]
             )
         for kind in kinds:
-            if kind.endswith(OFF):
+            if kind.endswith(VARIANTS):
                 row["%s_s_per_step" % kind] = med[kind]
                 row["ratio_ours_%s" % kind] = ratio[kind]
         # the issue's target: ours <= 0.9x PyTorch eager and <= 0.9x the fastest TF2 variant
@@ -643,7 +666,7 @@ def main(argv=None):
             )
         )
         for kind in kinds:
-            if kind.endswith(OFF):
+            if kind.endswith(VARIANTS):
                 print("%-9s %s: %.3f s/step, ours/it %.2f" % ("", kind, med[kind], ratio[kind]))
         print(
             "%-9s oneDNN: %s"

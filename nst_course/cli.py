@@ -70,25 +70,6 @@ def build_parser():
 # --------------------------------------------------------------------------- entry point
 
 
-def _limit_malloc_arenas(arenas=2):
-    """Cap glibc's malloc arenas before TensorFlow starts its threads.
-
-    By default glibc gives each thread that allocates its own arena (up to 8 per core), and
-    TensorFlow's many threads then keep hundreds of MB of freed memory mapped: with 2 arenas
-    the main job's peak memory is about 270 MB lower at the same speed (benchmarks/
-    bench_speed.py --cli). ``MALLOC_ARENA_MAX`` in the environment takes precedence; on
-    other C libraries this does nothing.
-    """
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-8, int(arenas))  # -8: M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
-
-
 def _quiet_tensorflow(args=None):
     """Keep TensorFlow's start-up chatter (C++ logs, deprecation warnings) from the user.
 
@@ -143,9 +124,12 @@ def main(argv=None):
         if preflight is not None:  # checks that need no TensorFlow: quick answers to mistakes
             preflight(args)
         if getattr(args, "command", None) in ("run", "figure"):
-            _limit_malloc_arenas()
+            from .run.allocators import light_allocator, limit_malloc_arenas
             from .run.onednn import prepare_training_process
 
+            limit_malloc_arenas()  # before TensorFlow's threads (nst_course.run.allocators)
+            if getattr(args, "low_memory", False):
+                light_allocator()
             prepare_training_process()  # oneDNN on, frozen VGG weights (nst_course.run.onednn)
         _quiet_tensorflow(args)
         return args.handler(args) or 0

@@ -152,16 +152,20 @@ def test_two_sandboxes_at_once_share_nothing_and_nothing_outlives_them():
     from nst_course.grading.sandbox import zygote
 
     before = sysv_keys()
-    results = {}
+    results, errors = {}, {}
     ready = threading.Barrier(2)
 
     def run(label, code, delay):
-        zygote().start() if not zygote().alive() else None  # this thread's own zygote
-        ready.wait(timeout=600)
-        time.sleep(delay)
-        results[label] = grade(
-            (samples.IMPORTS + code).encode(), graded=["compute_content_cost"], timeout=60
-        )[0]["compute_content_cost"]
+        try:
+            zygote().start() if not zygote().alive() else None  # this thread's own zygote
+            ready.wait(timeout=600)
+            time.sleep(delay)
+            results[label] = grade(
+                (samples.IMPORTS + code).encode(), graded=["compute_content_cost"], timeout=60
+            )[0]["compute_content_cost"]
+        except BaseException as exc:  # the other thread must not wait for this one in vain
+            errors[label] = "%s: %s" % (type(exc).__name__, exc)
+            ready.abort()
 
     threads = [
         threading.Thread(target=run, args=("planter", PLANTER, 0)),
@@ -171,6 +175,7 @@ def test_two_sandboxes_at_once_share_nothing_and_nothing_outlives_them():
         thread.start()
     for thread in threads:
         thread.join(timeout=900)
+    assert not errors, errors
     planted, searched = results["planter"]["hint"], results["searcher"]["hint"]
     assert "PLANTED" in planted, planted
     assert "SEEN []" in searched, searched
