@@ -27,7 +27,8 @@ The demo pair (images/tubingen.jpg, images/monet.jpg) at --size, one seed, one w
   * side-by-side pictures: the reference's final image | each candidate's image at the
     iteration where it reached J200 (results/quality_<size>_<candidate>.jpg);
   * with --memory, peak memory of ``nst-course run`` (course's recipe, a few iterations;
-    L-BFGS at one scale; ``--preset fast``) and of an idle ``import tensorflow``, sampled as
+    L-BFGS at one scale; ``--preset fast``; the course's recipe and the preset again with
+    ``--low-memory``) and of an idle ``import tensorflow``, sampled as
     bench_speed.py --cli does (``run_cli``): what a run adds over TensorFlow alone.
 
 Results go to benchmarks/results/quality.json (one entry per size and weights) and a table;
@@ -579,7 +580,8 @@ def side_by_side(left, right, path, gap=8):
 
 def memory_report(height, width, weights):
     """Peak memory (bench_speed.run_cli's sampling) of an idle ``import tensorflow`` and of
-    ``nst-course run`` with the course's recipe, L-BFGS at one scale and --preset fast."""
+    ``nst-course run`` with the course's recipe, L-BFGS at one scale and --preset fast, the
+    first and the last also with --low-memory."""
     import tempfile
 
     from bench_speed import run_cli, worker_env
@@ -617,6 +619,12 @@ def memory_report(height, width, weights):
         (
             "--preset fast --precision float32, %s iterations" % short,
             ["--preset", "fast", "--precision", "float32", "--scale-iterations", short],
+        ),
+        # --low-memory: the light allocator (nst_course.run.allocators)
+        ("course recipe --low-memory, 5 iterations", ["--iterations", "5", "--low-memory"]),
+        (
+            "--preset fast --low-memory, %s iterations" % short,
+            ["--preset", "fast", "--scale-iterations", short, "--low-memory"],
         ),
     )
     with tempfile.TemporaryDirectory() as tmp:

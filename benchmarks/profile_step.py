@@ -8,6 +8,11 @@ TF_ONEDNN_ASSUME_FROZEN_WEIGHTS are set) or the plain course graph (``course``: 
 true-shape random VGG-19 weights, runs a few steps, then one traced step, and prints the
 summed wall time of each op type (ops on the two cores overlap, so the sum can exceed the
 step's wall time) and, with --nodes, the N slowest single ops.
+
+With --memory, from the same traced step: the most each allocator had in use (its chunks,
+whatever the tensors in them asked for: the weights, oneDNN's reordered filters and the step's
+tensors), and the peak of the bytes the step's own tensors asked for, with the ops whose
+tensors were alive at that moment.
 """
 
 import argparse
@@ -40,6 +45,7 @@ def main():
     parser.add_argument("--width", type=int, default=400)
     parser.add_argument("--graph", choices=("ours", "course"), default="ours")
     parser.add_argument("--nodes", type=int, default=0, help="also list the N slowest ops")
+    parser.add_argument("--memory", action="store_true", help="also the step's memory")
     args = parser.parse_args()
     weights = random_vgg_weights(include_fc=False)
     rng = np.random.default_rng(0)
@@ -87,6 +93,33 @@ def main():
         print("\n%-36s %9s  %s" % ("slowest ops", "seconds", "op type"))
         for s, kind, name in sorted(nodes, reverse=True)[: args.nodes]:
             print("%-36s %9.4f  %s" % (name[:36], s, kind))
+    if args.memory:
+        memory(metadata)
+
+
+def memory(metadata, top=12):
+    """Print the allocators' most in use and the step's peak of live tensor bytes."""
+    in_use, records = defaultdict(int), []
+    for device in metadata.step_stats.dev_stats:
+        for node in device.node_stats:
+            for used in node.memory:
+                name = used.allocator_name
+                in_use[name] = max(in_use[name], used.allocator_bytes_in_use)
+                for record in used.allocation_records:
+                    records.append((record.alloc_micros, record.alloc_bytes, node.node_name))
+    print("\nmost in use during the step, by allocator (MiB):")
+    for name, used in sorted(in_use.items()):
+        print("  %-20s %8.1f" % (name, used / 2**20))
+    current, peak, live, at_peak = 0, 0, defaultdict(int), {}
+    for _, size, name in sorted(records):
+        current += size
+        live[name] += size
+        if current > peak:
+            peak, at_peak = current, dict(live)
+    print("peak of the step's own tensors: %.1f MiB; alive then (MiB):" % (peak / 2**20))
+    for name, size in sorted(at_peak.items(), key=lambda item: -item[1])[:top]:
+        if size > 0:
+            print("  %-44s %8.2f" % (name[:44], size / 2**20))
 
 
 if __name__ == "__main__":

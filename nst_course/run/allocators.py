@@ -8,14 +8,16 @@ and TensorFlow's many threads then keep hundreds of MB of freed memory mapped: w
 main job's peak memory is about 270 MB lower at the same speed (benchmarks/bench_speed.py --cli).
 
 **The light allocator** (``--low-memory``). With oneDNN on, TensorFlow hands the tensors of
-its CPU kernels out of a BFC pool that keeps every region it has grown, and rounds a request up
-to a whole free chunk of up to twice its size: at 400x300 the course recipe's pool holds about
-380 MiB at its peak for about 240 MiB of tensors a step asks for (``bench_quality.py
---memory``; docs, Performance, "Time to a good picture"). ``TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1``
-sends those tensors to malloc instead, and a fixed 1 MiB mmap threshold maps every block of
-1 MiB or more (every activation and gradient of the network) on its own, so it is unmapped
-when freed. The costs are the same to the bit; each step maps fresh pages for its activations,
-which makes it slower (measured 1.1-1.2 times as long at 400x300), so it is an option.
+its CPU kernels out of a BFC pool that keeps every region it has grown and may give a request a
+whole free chunk of up to twice its size: in a training step at 400x300 the pool has up to 318
+MiB in use for 196 MiB of tensors the step asks for at its peak, the rest the weights, oneDNN's
+reordered copy of them and rounding (``benchmarks/profile_step.py --memory``).
+``TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1`` sends those tensors to malloc instead, and a fixed 1 MiB
+mmap threshold maps every block of 1 MiB or more (every activation and gradient of the network)
+on its own, so it is unmapped when freed: the course recipe adds about 110 MiB less at 400x300
+(``bench_quality.py --memory``). The costs are the same to the bit; each step maps fresh pages
+for its activations, which makes it slower (a step 1.19-1.21 times as long at 400x300:
+``bench_speed.py --low-memory``), so it is an option.
 
 Both only take effect before TensorFlow is imported and only on glibc (Linux); a value the
 user set in the environment (``MALLOC_ARENA_MAX``, ``MALLOC_MMAP_THRESHOLD_``,

@@ -205,7 +205,7 @@ class RunOptions:
     )
     # Lighter on memory, never on the numbers. On the command line: oneDNN's tensors through
     # malloc with a 1 MiB mmap threshold (nst_course.run.allocators, set before TensorFlow
-    # starts): each step's memory goes back to the system, at 1.1-1.2x the step time. Anywhere:
+    # starts): each step's memory goes back to the system, at 1.2x the step time. Anywhere:
     # the weights in variables instead of the course's constants even where oneDNN's
     # frozen-weights mode is off (``weights_as``; the command line turns the mode on and then
     # holds them in variables anyway, see nst_course.run.onednn).
@@ -213,7 +213,7 @@ class RunOptions:
         False,
         group=BEYOND,
         help="use less memory, a little more slowly: about 100 MiB less at 400x300, steps "
-        "1.1-1.2x as long, the same numbers (docs, Performance, 'Time to a good picture')",
+        "1.2x as long, the same numbers (docs, Performance, 'Time to a good picture')",
     )
     # Coarse-to-fine (nst_course.run.schedule): fractions of the output size, coarse to fine
     # ([1.0]: the course's single scale), iterations per scale (None: --iterations split
