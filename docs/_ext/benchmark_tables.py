@@ -246,6 +246,27 @@ def quality(data: dict):
     return "each recipe until its total cost at the output size is at or below J200", header, rows
 
 
+def memory(data: dict):
+    """The ``--memory`` rows of bench_quality.py's runs: peak memory of each command."""
+    header = ["run (date)", "command", "peak resident", "private", "adds (private)", "wall time"]
+    rows = []
+    for name, run in data.get("runs", {}).items():
+        where = "%s (%s)" % (name, run.get("memory_date") or run.get("date", "undated"))
+        for label, row in run.get("memory", {}).items():
+            adds = row.get("adds_anon_mib")
+            rows.append(
+                [
+                    where,
+                    label,
+                    "%.0f MiB" % row["peak_rss_mib"],
+                    "%.0f MiB" % row["peak_anon_mib"],
+                    "-" if adds is None else "%+.0f MiB" % adds,
+                    "%.0f s" % row["total_s"],
+                ]
+            )
+    return "peak memory, sampled every 50 ms, each command in a fresh process", header, rows
+
+
 def history(data: dict, key: str):
     """A table kept as header and rows (measurements transcribed from earlier sessions)."""
     t = data["tables"][key]
@@ -304,7 +325,9 @@ def table(caption: str, header: list[str], rows: list[list[str]], source: str) -
 
 class BenchmarkTable(SphinxDirective):
     required_arguments = 1
-    optional_arguments = 1  # the table's key, for files that hold several (history.json)
+    # the table's key, for files that hold several (history.json); ``memory`` for the
+    # --memory rows of a bench_quality.py file
+    optional_arguments = 1
     has_content = False
 
     def run(self):
@@ -316,7 +339,9 @@ class BenchmarkTable(SphinxDirective):
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
             raise self.error("benchmark-table: cannot read %s: %s" % (path, exc)) from None
-        if len(self.arguments) > 1:
+        if len(self.arguments) > 1 and self.arguments[1] == "memory" and "tables" not in data:
+            caption, header, rows = memory(data)  # a bench_quality.py --memory file
+        elif len(self.arguments) > 1:
             if self.arguments[1] not in data.get("tables", {}):
                 raise self.error("benchmark-table: no table %r in %s" % (self.arguments[1], path))
             caption, header, rows = history(data, self.arguments[1])
