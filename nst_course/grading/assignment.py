@@ -24,6 +24,8 @@ import json
 import sys
 import textwrap
 
+from .syntax import parse_source
+
 SOURCE = "notebooks/source/nst_assignment/Art_Generation_with_Neural_Style_Transfer.ipynb"
 STUDENT = "notebooks/student/Art_Generation_with_Neural_Style_Transfer.ipynb"
 
@@ -41,7 +43,7 @@ def placeholders(code, indent):
     ``a, b = expr`` -> ``a, b = None``; a bare expression (``sess.run(...)``) -> ``None``.
     """
     code = textwrap.dedent(code)
-    tree = ast.parse(code)
+    tree = parse_source(code)
     lines = []
     for statement in tree.body:
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):

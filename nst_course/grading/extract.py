@@ -30,6 +30,7 @@ import stat
 from dataclasses import dataclass, field
 
 from ..errors import NSTError
+from .syntax import parse_source
 
 EXTENSIONS = (".ipynb", ".py")
 MARKER = re.compile(r"^[ \t]*#[ \t]*GRADED FUNCTION[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)", re.M)
@@ -334,7 +335,7 @@ def uses_ours(code):
     if OURS.search(code):
         return "uses nst_course's own solution (nst_course.costs / training / grading)"
     try:
-        tree = ast.parse(code)
+        tree = parse_source(code)
     except SyntaxError:
         return None
     from .points import GRADED
@@ -390,7 +391,7 @@ def extract(files, graded):
             text = raw if is_python else _blank_ipython(raw)
             marked = [m for m in MARKER.findall(raw) if m in graded]
             try:
-                tree = ast.parse(text)
+                tree = parse_source(text)
             except (SyntaxError, ValueError) as exc:
                 exc = exc if isinstance(exc, SyntaxError) else SyntaxError(str(exc))
                 for name in graded if is_python else marked:

@@ -27,6 +27,7 @@ from .extract import extract
 from .judging import callee_note
 from .protocol import Rejected, escape, parse
 from .sandbox import GB, Limits, require_sandbox, zygote
+from .syntax import parse_source
 
 #: Seconds of the grader's own work (oracles, judging) allowed beyond the functions' limits.
 GRACE_SECONDS = 30
@@ -52,7 +53,7 @@ def _imported_modules(statements):
     names = set()
     for statement in statements:
         try:
-            tree = ast.parse(statement)
+            tree = parse_source(statement)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

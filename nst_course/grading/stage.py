@@ -27,6 +27,8 @@ import os
 import shutil
 import tempfile
 
+from .syntax import parse_source
+
 #: Definitions that implement a graded function (or its core) and may never be staged.
 FORBIDDEN_NAMES = frozenset(
     {
@@ -87,7 +89,7 @@ def _assigned(node):
 def _filtered(source, keep=None, remove=frozenset()):
     """``source`` with top-level definitions removed: those named in ``remove``, or (with
     ``keep``) every definition not named there (imports and the docstring stay)."""
-    tree = ast.parse(source)
+    tree = parse_source(source)
     lines = source.splitlines(True)
     drop = []
     for node in tree.body:
@@ -107,7 +109,7 @@ def _filtered(source, keep=None, remove=frozenset()):
 
 def _filtered_init(source):
     """An ``__init__`` whose ``_EXPORTS`` dict names no graded function and no unstaged module."""
-    tree = ast.parse(source)
+    tree = parse_source(source)
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
@@ -135,7 +137,7 @@ def check_staged(root: str) -> None:
                 continue
             path = os.path.join(folder, name)
             with open(path, encoding="utf-8") as handle:
-                tree = ast.parse(handle.read())
+                tree = parse_source(handle.read())
             for node in ast.walk(tree):
                 found = _assigned(node) & FORBIDDEN_NAMES
                 if found:
