@@ -153,7 +153,7 @@ def serve(kind, height, width):
 def worker_env(kind):
     """The environment of a timing process. 'ours' runs as ``nst-course run`` does: oneDNN on
     and its frozen-weights mode (``training_environment``: unless the user set them) and
-    glibc's malloc arenas capped at 2 (the command line's ``_limit_malloc_arenas``); the others
+    glibc's malloc arenas capped at 2 (``nst_course.run.allocators.limit_malloc_arenas``); the others
     as a user would run them (the user's environment; PyTorch's OpenMP threads passive while
     waiting). A kind ending in ``_onednn_off`` runs
     with ``TF_ENABLE_ONEDNN_OPTS=0`` (TensorFlow's convolutions on Eigen), one ending in
