@@ -54,7 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from nst_course.run.allocators import LIGHT_MMAP_THRESHOLD, SYSTEM_ALLOCATOR_VAR  # noqa: E402
+from nst_course.run.allocators import light_environment  # noqa: E402
 from nst_course.run.onednn import (
     FROZEN_WEIGHTS_VAR,
     ONEDNN_VAR,
@@ -166,8 +166,7 @@ def worker_env(kind):
     if kind.endswith(OFF):
         env[ONEDNN_VAR] = "0"
     if kind.endswith(LIGHT):
-        env[SYSTEM_ALLOCATOR_VAR] = "1"
-        env["MALLOC_MMAP_THRESHOLD_"] = str(LIGHT_MMAP_THRESHOLD)  # what its mallopt sets
+        env.update(light_environment())
     if kind == "torch_eager":
         # PyTorch's OpenMP threads spin while they wait; while other kinds take their step
         # (and on a shared machine) that spinning only steals their cores: 48x64 took 4.8 s a

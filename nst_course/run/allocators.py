@@ -56,6 +56,13 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         _mallopt(_M_ARENA_MAX, arenas)
 
 
+def light_environment() -> dict:
+    """``--low-memory``'s allocator as environment variables, for a child process that starts
+    with them (glibc reads ``MALLOC_MMAP_THRESHOLD_`` at start, as :func:`light_allocator`'s
+    mallopt sets it in this one)."""
+    return {SYSTEM_ALLOCATOR_VAR: "1", "MALLOC_MMAP_THRESHOLD_": str(LIGHT_MMAP_THRESHOLD)}
+
+
 def light_allocator() -> bool:
     """``--low-memory``'s allocator for this process: oneDNN's tensors through malloc, blocks of
     1 MiB or more mapped on their own. Returns whether oneDNN's tensors now go through malloc
